@@ -1,0 +1,395 @@
+"""City reports as one self-contained HTML file or one Markdown file.
+
+A report shows, per city (row), every indicator's grade grouped by table, the per-table counts,
+the responsibility matrix (department -> indicators) with each department's open gaps, and a
+grade heat map as an embedded base64 PNG when matplotlib is installed. Nothing is fetched: no
+scripts, fonts or stylesheets from the network, so the file opens the same anywhere.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+from collections.abc import Sequence
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import attrs
+
+from smartindex._version import __version__
+from smartindex.errors import SmartIndexError
+from smartindex.model import Table
+from smartindex.report import GRADE_LABEL, shown_value
+from smartindex.thresholds import AllOf
+
+if TYPE_CHECKING:
+    from smartindex.evaluate import EvaluationResult
+    from smartindex.model import Catalog, Indicator
+
+__all__ = [
+    "Gap",
+    "department_gaps",
+    "grade_heatmap_png",
+    "render_html",
+    "render_markdown",
+    "responsibility_matrix",
+    "write_report",
+]
+
+#: Grade name -> colour used in the HTML and the heat map (not met is orange, not red, so
+#: "invalid" stays distinct).
+GRADE_COLOUR = {
+    "five_star": "#1a7f37",
+    "four_star": "#4d8fd6",
+    "not_met": "#d9822b",
+    "unknown": "#9a9a9a",
+    "invalid": "#b00020",
+}
+_GRADE_CODE = {"invalid": -2, "unknown": -1, "not_met": 0, "four_star": 1, "five_star": 2}
+_NO_DEPARTMENT = "(missing from source)"
+
+
+@attrs.frozen
+class Gap:
+    """One open gap: a row's indicator below five stars and what its next grade needs."""
+
+    row: int
+    indicator: str
+    grade: str
+    target: str
+    needs: tuple[str, ...]  # "open_data_rate 90.91% -> >= 100%", or the errors of an invalid row
+
+
+def _name(ind: Indicator, lang: str) -> str:
+    return ind.name_zh if lang == "zh" else ind.name_en
+
+
+def _grade_text(result: EvaluationResult, ind_id: str, row: int) -> str:
+    grade = result.grade(ind_id, row)
+    label = GRADE_LABEL[grade]
+    if grade == "four_star" and result.five_star_status(ind_id, row) == "unknown":
+        label += " (5★ unknown)"
+    return label
+
+
+def _values_text(result: EvaluationResult, ind: Indicator, row: int) -> str:
+    if result.grade(ind.id, row) == "invalid":
+        return "; ".join(result.errors(ind.id, row))
+    res = result.results[ind.id]
+    return ", ".join(shown_value(q, float(res.quantities[q.id][row])) for q in ind.quantities)
+
+
+def responsibility_matrix(catalog: Catalog) -> dict[str, list[tuple[Indicator, tuple[str, ...]]]]:
+    """Department -> (indicator, the other departments answering for it jointly), source order.
+
+    Rows whose departments the source lost are listed under ``(missing from source)``.
+    """
+    out: dict[str, list[tuple[Indicator, tuple[str, ...]]]] = {}
+    for ind in catalog:
+        depts = ind.departments_zh or (_NO_DEPARTMENT,)
+        for dept in depts:
+            others = tuple(d for d in ind.departments_zh if d != dept)
+            out.setdefault(dept, []).append((ind, others))
+    return out
+
+
+def _gap(result: EvaluationResult, ind: Indicator, row: int) -> Gap | None:
+    grade = result.grade(ind.id, row)
+    if grade == "invalid":
+        return Gap(row, ind.id, grade, "valid inputs", tuple(result.errors(ind.id, row)))
+    if grade in ("five_star", "unknown"):
+        return None
+    if grade == "four_star" and result.five_star_status(ind.id, row) == "unknown":
+        return None
+    target_name = "four_star" if grade == "not_met" else "five_star"
+    target = ind.four_star if grade == "not_met" else ind.five_star
+    res = result.results[ind.id]
+    needs: list[str] = []
+    ops: dict[str, str] = {}
+    if isinstance(target, AllOf):
+        ops = {c.quantity: f"{c.op.value} " for c in target.conditions}
+    for qid, gaps in res.gaps.items():
+        g = float(gaps[row])
+        if not math.isfinite(g):
+            continue
+        q = ind.quantity(qid)
+        x = float(res.quantities[qid][row])
+        needs.append(f"{qid} {shown_value(q, x)} -> {ops.get(qid, '')}{shown_value(q, x + g)}")
+    return Gap(row, ind.id, grade, target_name, tuple(needs))
+
+
+def department_gaps(result: EvaluationResult) -> dict[str, list[Gap]]:
+    """Department -> open gaps over every row: each indicator below five stars it answers for.
+
+    An indicator answered for jointly appears under every one of its departments; a row whose
+    five-star target the source lost has no open gap once it meets four stars.
+    """
+    out: dict[str, list[Gap]] = {}
+    for dept, entries in responsibility_matrix(result.catalog).items():
+        gaps = out.setdefault(dept, [])
+        for row in range(result.n_rows):
+            for ind, _others in entries:
+                gap = _gap(result, ind, row)
+                if gap is not None:
+                    gaps.append(gap)
+    return out
+
+
+def grade_heatmap_png(result: EvaluationResult, *, max_rows: int = 40) -> bytes | None:
+    """A heat map of grades (indicators x rows) as PNG bytes, or ``None`` without matplotlib.
+
+    Only the first ``max_rows`` rows are drawn, so a large scenario file stays readable.
+    """
+    try:
+        from matplotlib.colors import ListedColormap
+        from matplotlib.figure import Figure
+    except ImportError:
+        return None
+    import numpy as np
+
+    catalog = result.catalog
+    ids = [ind.id for ind in catalog]
+    n = min(result.n_rows, max_rows)
+    codes = np.array([[int(result.codes(i)[r]) for r in range(n)] for i in ids], dtype=float)
+    order = ["invalid", "unknown", "not_met", "four_star", "five_star"]
+    cmap = ListedColormap([GRADE_COLOUR[g] for g in order])
+    fig = Figure(figsize=(max(5.0, 2.5 + 0.9 * n), 1.4 + 0.22 * len(ids)), dpi=100)
+    ax = fig.subplots()
+    ax.imshow(codes, cmap=cmap, vmin=-2.5, vmax=2.5, aspect="auto", interpolation="nearest")
+    ax.set_yticks(range(len(ids)), ids, fontsize=7)
+    labels = [_ascii_label(lab, r) for r, lab in enumerate(result.labels[:n])]
+    ax.set_xticks(range(n), labels, fontsize=7, rotation=30, ha="right")
+    ax.set_title(
+        "Grade per indicator (green five-star, blue four-star, orange not met)", fontsize=8
+    )
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def _ascii_label(label: str, row: int) -> str:
+    """A plot label the default font can draw: labels in other scripts become ``row N``."""
+    short = label.split(" (", maxsplit=1)[0]
+    return short if short.isascii() else f"row {row}"
+
+
+def _png_data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+# --- HTML ---------------------------------------------------------------------------------
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","Noto Sans",sans-serif;
+margin:2rem auto;max-width:70rem;padding:0 1rem;color:#1f2328;line-height:1.4}
+h1{font-size:1.6rem}h2{border-bottom:1px solid #d0d7de;padding-bottom:.2rem;margin-top:2.2rem}
+table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.9rem}
+th,td{border:1px solid #d0d7de;padding:.25rem .5rem;text-align:left;vertical-align:top}
+th{background:#f6f8fa}code{font-size:.85em}
+.grade{font-weight:600;white-space:nowrap;color:#fff;border-radius:3px;padding:0 .35rem}
+.five_star{background:#1a7f37}.four_star{background:#4d8fd6}.not_met{background:#d9822b}
+.unknown{background:#9a9a9a}.invalid{background:#b00020}
+.joint{color:#57606a;font-size:.85em}.muted{color:#57606a}
+nav ul{columns:2}img{max-width:100%}
+"""
+
+
+def _h(text: str) -> str:
+    return escape(text, quote=True)
+
+
+def _html_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A table whose cells are already HTML."""
+    head = "".join(f"<th>{h}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _grade_badge(result: EvaluationResult, ind_id: str, row: int) -> str:
+    grade = result.grade(ind_id, row)
+    return f'<span class="grade {grade}">{_h(_grade_text(result, ind_id, row))}</span>'
+
+
+def _counts_rows(result: EvaluationResult) -> list[list[str]]:
+    rows = []
+    tables = [t.value for t in result.catalog.by_table()]
+    for key in [*tables, "total"]:
+        name = Table(key).name_en if key != "total" else "Total"
+        cells = [name]
+        for r in range(result.n_rows):
+            c = result.counts(r).get(key, {})
+            cells.append(
+                f"{c.get('five_star', 0)} / {c.get('four_star', 0)} / {c.get('not_met', 0)}"
+            )
+        rows.append(cells)
+    return rows
+
+
+def render_html(result: EvaluationResult, *, lang: str = "en", plots: bool = True) -> str:
+    """The report as one self-contained HTML page (inline CSS, images as data URIs)."""
+    catalog = result.catalog
+    title = f"{catalog.title_en or catalog.title_zh} — report"
+    out: list[str] = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_h(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{_h(catalog.title_zh)}</h1>",
+        f"<p>{_h(catalog.title_en)}. {result.n_rows} row(s), {len(catalog)} indicator(s). "
+        f'<span class="muted">smartindex {_h(__version__)}</span></p>',
+        "<nav><ul>",
+        *(f'<li><a href="#row-{r}">{_h(label)}</a></li>' for r, label in enumerate(result.labels)),
+        '<li><a href="#counts">Counts per table</a></li>',
+        '<li><a href="#departments">Responsibility matrix and open gaps</a></li>',
+        "</ul></nav>",
+        '<h2 id="counts">Counts per table (five-star / four-star / not met)</h2>',
+        _html_table(
+            ["table", *map(_h, result.labels)], [list(map(_h, r)) for r in _counts_rows(result)]
+        ),
+    ]
+    png = grade_heatmap_png(result) if plots else None
+    if png is not None:
+        out += [
+            '<h2 id="plots">Grade heat map</h2>',
+            f'<img alt="grade heat map" src="{_png_data_uri(png)}">',
+        ]
+    for r, label in enumerate(result.labels):
+        out.append(f'<h2 id="row-{r}">{_h(label)}</h2>')
+        for table, indicators in catalog.by_table().items():
+            out.append(f"<h3>{_h(table.name_zh)} / {_h(table.name_en)}</h3>")
+            rows = [
+                [
+                    f"<code>{_h(ind.id)}</code>",
+                    _h(_name(ind, lang)),
+                    _h(_values_text(result, ind, r)),
+                    _grade_badge(result, ind.id, r),
+                ]
+                for ind in indicators
+            ]
+            out.append(_html_table(["id", "indicator", "value", "grade"], rows))
+    out.append('<h2 id="departments">Responsibility matrix and open gaps</h2>')
+    out.append(
+        "<p>Each department with the indicators it answers for (jointly with the departments "
+        "named), and every open gap: an indicator below five stars in a row, with what the "
+        "next grade needs.</p>"
+    )
+    gaps = department_gaps(result)
+    for dept, entries in responsibility_matrix(catalog).items():
+        out.append(f"<h3>{_h(dept)}</h3><ul>")
+        for ind, others in entries:
+            joint = (
+                f' <span class="joint">jointly with {_h("、".join(others))}</span>'
+                if others
+                else ""
+            )
+            out.append(f"<li><code>{_h(ind.id)}</code> {_h(_name(ind, lang))}{joint}</li>")
+        out.append("</ul>")
+        dept_gaps = gaps.get(dept, [])
+        if not dept_gaps:
+            out.append('<p class="muted">No open gaps.</p>')
+            continue
+        rows = [
+            [
+                _h(result.labels[g.row]),
+                f"<code>{_h(g.indicator)}</code>",
+                f'<span class="grade {g.grade}">{_h(GRADE_LABEL[g.grade])}</span>',
+                _h(GRADE_LABEL.get(g.target, g.target)),
+                "<br>".join(_h(n) for n in g.needs) or '<span class="muted">-</span>',
+            ]
+            for g in dept_gaps
+        ]
+        out.append(_html_table(["row", "indicator", "grade", "next", "needs"], rows))
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+# --- Markdown -----------------------------------------------------------------------------
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    out = ["| " + " | ".join(map(_md_cell, header)) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(map(_md_cell, row)) + " |" for row in rows]
+    return "\n".join(out)
+
+
+def render_markdown(result: EvaluationResult, *, lang: str = "en", plots: bool = True) -> str:
+    """The report as Markdown; the heat map is embedded as a data-URI image when drawn."""
+    catalog = result.catalog
+    out: list[str] = [
+        f"# {catalog.title_zh}",
+        "",
+        f"{catalog.title_en}. {result.n_rows} row(s), {len(catalog)} indicator(s). "
+        f"smartindex {__version__}.",
+        "",
+        "## Counts per table (five-star / four-star / not met)",
+        "",
+        _md_table(["table", *result.labels], _counts_rows(result)),
+        "",
+    ]
+    png = grade_heatmap_png(result) if plots else None
+    if png is not None:
+        out += ["## Grade heat map", "", f"![grade heat map]({_png_data_uri(png)})", ""]
+    for r, label in enumerate(result.labels):
+        out += [f"## {label}", ""]
+        for table, indicators in catalog.by_table().items():
+            out += [f"### {table.name_zh} / {table.name_en}", ""]
+            rows = [
+                [
+                    f"`{ind.id}`",
+                    _name(ind, lang),
+                    _values_text(result, ind, r),
+                    _grade_text(result, ind.id, r),
+                ]
+                for ind in indicators
+            ]
+            out += [_md_table(["id", "indicator", "value", "grade"], rows), ""]
+    out += ["## Responsibility matrix and open gaps", ""]
+    gaps = department_gaps(result)
+    for dept, entries in responsibility_matrix(catalog).items():
+        out += [f"### {dept}", ""]
+        for ind, others in entries:
+            joint = f" (jointly with {'、'.join(others)})" if others else ""
+            out.append(f"- `{ind.id}` {_name(ind, lang)}{joint}")
+        out.append("")
+        dept_gaps = gaps.get(dept, [])
+        if not dept_gaps:
+            out += ["No open gaps.", ""]
+            continue
+        rows = [
+            [
+                result.labels[g.row],
+                f"`{g.indicator}`",
+                GRADE_LABEL[g.grade],
+                GRADE_LABEL.get(g.target, g.target),
+                "; ".join(g.needs) or "-",
+            ]
+            for g in dept_gaps
+        ]
+        out += [_md_table(["row", "indicator", "grade", "next", "needs"], rows), ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def write_report(
+    result: EvaluationResult, path: str | Path, *, lang: str = "en", plots: bool = True
+) -> Path:
+    """Write the report to ``path``; ``.html``/``.htm`` gives HTML, ``.md`` Markdown."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix in (".html", ".htm"):
+        text = render_html(result, lang=lang, plots=plots)
+    elif suffix in (".md", ".markdown"):
+        text = render_markdown(result, lang=lang, plots=plots)
+    else:
+        raise SmartIndexError(f"{p}: cannot tell the report format; name it .html or .md")
+    try:
+        p.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise SmartIndexError(f"{p}: cannot write: {exc.strerror or exc}") from None
+    return p
