@@ -6,7 +6,9 @@ indicator, input and row.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+import warnings
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -18,9 +20,17 @@ from smartindex.expr import Expr, Growth, Input, InputKind, to_fraction
 from smartindex.units import conversion_factor, is_quantity, split_quantity
 
 if TYPE_CHECKING:
-    from smartindex.model import Indicator
+    from smartindex.model import Indicator, Quantity
 
-__all__ = ["exact_quantities", "exact_value", "scalar_problem", "vector_problems", "zero_message"]
+__all__ = [
+    "exact_quantities",
+    "exact_value",
+    "percent_suspicion",
+    "quantity_vector_problems",
+    "scalar_problem",
+    "vector_problems",
+    "zero_message",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -99,6 +109,7 @@ def exact_quantities(
             except ValueError as exc:
                 raise InputError(str(exc), indicator=indicator.id, row=row) from None
             _check_quantity_bounds(indicator, q.id, x, row)
+            _warn_small_percent(indicator, q, values[q.id], x)
             out[q.id] = x
     if not needed:
         return out
@@ -166,6 +177,72 @@ def _check_quantity_bounds(indicator: Indicator, qid: str, x: Fraction, row: int
             indicator=indicator.id,
             row=row,
         )
+
+
+def _warn_small_percent(indicator: Indicator, q: Quantity, given: Any, x: Fraction) -> None:
+    """A share passed as ``Quantity(0.85, "percent")`` is legal but almost always meant 85%."""
+    if not is_quantity(given):
+        return
+    _, unit = split_quantity(given)
+    factor = conversion_factor(unit, q.unit)
+    hint = percent_suspicion(q, factor, [float(x / factor)])
+    if hint:
+        warnings.warn(
+            f"indicator {indicator.id!r}, quantity {q.id!r}: {hint}", UserWarning, stacklevel=4
+        )
+
+
+def percent_suspicion(q: Quantity, factor: Fraction, given: Sequence[float]) -> str | None:
+    """Why values given in percent look like fractions of 1 (every one is in (0, 1]), or None.
+
+    0.85 percent is a legal share (0.0085), so this is a warning, not an error.
+    """
+    bounds = q.expr.bounds
+    if factor != Fraction(1, 100) or bounds.high != 1:
+        return None
+    finite = [v for v in given if math.isfinite(v)]
+    if not finite or not all(0 <= v <= 1 for v in finite) or not any(v > 0 for v in finite):
+        return None
+    sample = next(v for v in finite if v > 0)
+    return (
+        f"every value is at most 1 (e.g. {sample:g}) but the unit is percent, so {sample:g} "
+        f"is read as {sample / 100:g}; if the values are fractions of 1, drop the percent unit"
+    )
+
+
+def quantity_vector_problems(q: Quantity, x: FloatArray) -> list[tuple[npt.NDArray[np.bool_], str]]:
+    """Problems of a quantity given directly (a share column): NaN, inf, outside its bounds."""
+    out: list[tuple[npt.NDArray[np.bool_], str]] = []
+    finite = np.isfinite(x)
+    nan = np.isnan(x)
+    if nan.any():
+        out.append((nan, "is empty or NaN; give a number"))
+    if (~finite & ~nan).any():
+        out.append((~finite & ~nan, "is infinite ({v}); give a finite number"))
+    bounds = q.expr.bounds
+    with np.errstate(invalid="ignore"):
+        if bounds.high is not None:
+            high = float(bounds.high)
+            above = finite & (x > high)
+            if bounds.high == 1:
+                percent = above & (x <= 100)
+                if percent.any():
+                    out.append(
+                        (
+                            percent,
+                            "{v} is above 1, its largest possible value; did you mean {p} "
+                            "({v}%)? shares are fractions of 1, or mark the column [percent]",
+                        )
+                    )
+                    above &= ~percent
+            if above.any():
+                out.append((above, f"{{v}} is above its largest possible value {high:g}"))
+        if bounds.low is not None:
+            low = float(bounds.low)
+            below = finite & (x < low)
+            if below.any():
+                out.append((below, f"{{v}} is below its smallest possible value {low:g}"))
+    return out
 
 
 def vector_problems(inp: Input, x: FloatArray) -> list[tuple[npt.NDArray[np.bool_], str]]:
