@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from importlib import resources
@@ -51,7 +53,95 @@ def _evaluate_file(args: argparse.Namespace) -> Any:
     from smartindex.io import read_inputs
 
     data = read_inputs(args.file, encoding=getattr(args, "encoding", None))
-    return _catalog(args).evaluate(data)
+    catalog = _catalog(args)
+    n = max((len(v) for v in data.values()), default=0)
+    if n >= _PROGRESS_MIN_ROWS and sys.stderr.isatty():
+        return _evaluate_with_progress(catalog, data, n)
+    return catalog.evaluate(data)
+
+
+#: Files with at least this many rows show a progress bar on stderr (only on a terminal).
+_PROGRESS_MIN_ROWS = 2000
+_CHUNK_ROWS = 500
+
+
+def _evaluate_with_progress(catalog: Catalog, data: dict[str, list[Any]], n: int) -> Any:
+    """Evaluate in chunks of rows, drawing a bar on stderr, and join the chunks' results."""
+    import numpy as np
+
+    from smartindex.evaluate import LABEL_COLUMNS, EvaluationResult, IndicatorResult
+
+    has_label = any(k.strip().lower() in LABEL_COLUMNS for k in data)
+    parts = []
+    for start in range(0, n, _CHUNK_ROWS):
+        stop = min(n, start + _CHUNK_ROWS)
+        chunk = {k: v[start:stop] for k, v in data.items()}
+        labels = None if has_label else [str(i) for i in range(start, stop)]
+        parts.append(catalog.evaluate(chunk, labels=labels))
+        done = 30 * stop // n
+        sys.stderr.write(f"\r[{'#' * done}{'.' * (30 - done)}] {stop}/{n} rows")
+        sys.stderr.flush()
+    sys.stderr.write("\n")
+    results = {}
+    for ind in catalog:
+        rs = [p.results[ind.id] for p in parts]
+        sizes = [p.n_rows for p in parts]
+        offsets = np.cumsum([0, *sizes[:-1]])
+        keys = {k for r in rs for k in r.gaps}
+        results[ind.id] = IndicatorResult(
+            {q: np.concatenate([r.quantities[q] for r in rs]) for q in rs[0].quantities},
+            np.concatenate([r.codes for r in rs]),
+            {int(o) + i: e for r, o in zip(rs, offsets, strict=True) for i, e in r.errors.items()},
+            {
+                k: np.concatenate(
+                    [r.gaps.get(k, np.full(m, np.nan)) for r, m in zip(rs, sizes, strict=True)]
+                )
+                for k in sorted(keys)
+            },
+            rs[0].five_star_known,
+        )
+    return EvaluationResult(catalog, [lab for p in parts for lab in p.labels], results)
+
+
+_ANSI = {
+    "★★★★★": "32",
+    "★★★★": "34",
+    "five_star": "32",
+    "four_star": "34",
+    "not met": "33",
+    "not_met": "33",
+    "unknown": "90",
+    "invalid": "31",
+}
+_ANSI_RE = re.compile("|".join(re.escape(k) for k in sorted(_ANSI, key=len, reverse=True)))
+
+
+def _colour(text: str) -> str:
+    """Grades in colour when stdout is a terminal (and ``NO_COLOR`` is unset); else as is."""
+    if not sys.stdout.isatty() or os.environ.get("NO_COLOR"):
+        return text
+    return _ANSI_RE.sub(lambda m: f"\x1b[{_ANSI[m.group()]}m{m.group()}\x1b[0m", text)
+
+
+def _print_rows(header: Sequence[str], rows: Sequence[Sequence[str]], fmt: str) -> None:
+    """Print rows as a terminal table, JSON records, CSV or Markdown."""
+    if fmt == "json":
+        records = [dict(zip(header, r, strict=True)) for r in rows]
+        print(json.dumps(records, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    elif fmt == "markdown":
+        from smartindex.htmlreport import markdown_table
+
+        print(markdown_table(header, rows))
+    else:
+        from smartindex.report import render_table
+
+        print(render_table(header, rows))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -61,14 +151,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     catalog = _catalog(args)
     result = catalog.evaluate(read_inputs(_example_path()))
-    print(demo_text(result, catalog, lang=args.lang))
+    print(_colour(demo_text(result, catalog, lang=args.lang)))
     return EXIT_OK
 
 
 def cmd_catalog_list(args: argparse.Namespace) -> int:
     """One line per indicator: id, table, name, departments."""
-    from smartindex.report import render_table
-
     catalog = _catalog(args)
     rows = [
         [
@@ -79,15 +167,36 @@ def cmd_catalog_list(args: argparse.Namespace) -> int:
         ]
         for ind in catalog
     ]
-    header = ["id", "table", "name", "departments"]
-    if args.format == "json":
-        print(
-            json.dumps(
-                [dict(zip(header, r, strict=True)) for r in rows], ensure_ascii=False, indent=2
-            )
-        )
-    else:
-        print(render_table(header, rows))
+    _print_rows(["id", "table", "name", "departments"], rows, args.format)
+    return EXIT_OK
+
+
+def cmd_catalog_departments(args: argparse.Namespace) -> int:
+    """Responsibility matrix: each department, the indicators it answers for, and with whom."""
+    from smartindex.htmlreport import responsibility_matrix
+
+    rows = [
+        [dept, ind.id, ind.name_zh if args.lang == "zh" else ind.name_en, "、".join(others)]
+        for dept, entries in responsibility_matrix(_catalog(args)).items()
+        for ind, others in entries
+    ]
+    _print_rows(["department", "indicator", "name", "jointly_with"], rows, args.format)
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write an HTML or Markdown report of every row of a raw-input file."""
+    import warnings
+
+    from smartindex.htmlreport import write_report
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = _evaluate_file(args)
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        print(f"warning: {args.file}: {message}", file=sys.stderr)
+    path = write_report(result, args.out, lang=args.lang, plots=not args.no_plots)
+    print(f"wrote {path} ({result.n_rows} rows, {len(result.catalog)} indicators)")
     return EXIT_OK
 
 
@@ -145,9 +254,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = _evaluate_file(args)
-    for w in caught:
-        print(f"warning: {args.file}: {w.message}", file=sys.stderr)
-    print(format_evaluation(result, args.format, lang=args.lang))
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        print(f"warning: {args.file}: {message}", file=sys.stderr)
+    text = format_evaluation(result, args.format, lang=args.lang)
+    print(_colour(text) if args.format == "table" else text)
     return EXIT_OK
 
 
@@ -182,8 +292,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = cat_sub.add_parser(
         "list", help="one line per indicator", epilog="Example: smartindex catalog list --lang zh"
     )
-    _add_common(p, formats=("table", "json"))
+    _add_common(p, formats=("table", "json", "csv", "markdown"))
     p.set_defaults(func=cmd_catalog_list)
+    p = cat_sub.add_parser(
+        "departments",
+        help="responsibility matrix: department -> indicators (joint responsibility shown)",
+        epilog="Example: smartindex catalog departments --format markdown",
+    )
+    _add_common(p, formats=("table", "json", "csv", "markdown"))
+    p.set_defaults(func=cmd_catalog_departments)
     p = cat_sub.add_parser(
         "show", help="one indicator in full", epilog="Example: smartindex catalog show open_data"
     )
@@ -207,6 +324,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--encoding", help="text encoding of the file (default: UTF-8, then GB18030)")
     _add_common(p, formats=("table", "json", "csv", "markdown"))
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser(
+        "report",
+        help="write an HTML or Markdown report of a raw-input file",
+        epilog="Example: smartindex report examples/example-city.csv --out report.html",
+    )
+    p.add_argument("file")
+    p.add_argument(
+        "--out", default="report.html", help="report file; .html (self-contained) or .md"
+    )
+    p.add_argument("--no-plots", action="store_true", help="leave out the grade heat map")
+    p.add_argument("--encoding", help="text encoding of the file (default: UTF-8, then GB18030)")
+    _add_common(p)
+    p.set_defaults(func=cmd_report)
 
     for extra in _EXTRA_COMMANDS:
         extra(sub)

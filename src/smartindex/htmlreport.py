@@ -32,6 +32,7 @@ __all__ = [
     "Gap",
     "department_gaps",
     "grade_heatmap_png",
+    "markdown_table",
     "render_html",
     "render_markdown",
     "responsibility_matrix",
@@ -162,7 +163,8 @@ def grade_heatmap_png(result: EvaluationResult, *, max_rows: int = 40) -> bytes 
     labels = [_ascii_label(lab, r) for r, lab in enumerate(result.labels[:n])]
     ax.set_xticks(range(n), labels, fontsize=7, rotation=30, ha="right")
     ax.set_title(
-        "Grade per indicator (green five-star, blue four-star, orange not met)", fontsize=8
+        "Grades: green five-star, blue four-star, orange not met,\ngrey unknown, red invalid",
+        fontsize=8,
     )
     fig.tight_layout()
     buf = io.BytesIO()
@@ -313,7 +315,8 @@ def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A GitHub-flavoured Markdown table; ``|`` in cells is escaped."""
     out = ["| " + " | ".join(map(_md_cell, header)) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(map(_md_cell, row)) + " |" for row in rows]
     return "\n".join(out)
@@ -330,7 +333,7 @@ def render_markdown(result: EvaluationResult, *, lang: str = "en", plots: bool =
         "",
         "## Counts per table (five-star / four-star / not met)",
         "",
-        _md_table(["table", *result.labels], _counts_rows(result)),
+        markdown_table(["table", *result.labels], _counts_rows(result)),
         "",
     ]
     png = grade_heatmap_png(result) if plots else None
@@ -349,7 +352,7 @@ def render_markdown(result: EvaluationResult, *, lang: str = "en", plots: bool =
                 ]
                 for ind in indicators
             ]
-            out += [_md_table(["id", "indicator", "value", "grade"], rows), ""]
+            out += [markdown_table(["id", "indicator", "value", "grade"], rows), ""]
     out += ["## Responsibility matrix and open gaps", ""]
     gaps = department_gaps(result)
     for dept, entries in responsibility_matrix(catalog).items():
@@ -372,7 +375,7 @@ def render_markdown(result: EvaluationResult, *, lang: str = "en", plots: bool =
             ]
             for g in dept_gaps
         ]
-        out += [_md_table(["row", "indicator", "grade", "next", "needs"], rows), ""]
+        out += [markdown_table(["row", "indicator", "grade", "next", "needs"], rows), ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
