@@ -16,6 +16,7 @@ from smartindex.expr import Direction, Expr, Input
 from smartindex.thresholds import AllOf, Grade, MissingFromSource, NoTarget, Target
 
 if TYPE_CHECKING:
+    from smartindex.checks import Report
     from smartindex.evaluate import EvaluationResult
 
 __all__ = ["Catalog", "Indicator", "Quantity", "Table", "decide"]
@@ -208,6 +209,12 @@ class Indicator:
         """Evaluate this indicator alone over many rows (see ``Catalog.evaluate``)."""
         return Catalog(id=self.id, title_zh=self.name_zh, indicators=(self,)).evaluate(data)
 
+    def check(self) -> Report:
+        """Run the symbolic checks (units, bounds, weights, five implies four, ...) on this row."""
+        from smartindex.checks import check_indicator
+
+        return check_indicator(self)
+
     def __repr__(self) -> str:
         return f"<Indicator {self.id}: {self.name_zh} / {self.name_en}>"
 
@@ -318,6 +325,12 @@ class Catalog:
         from smartindex.evaluate import engine_for
 
         return engine_for(self).evaluate(data, labels=labels)
+
+    def check(self) -> Report:
+        """Run the symbolic checks on every indicator; ``report.ok`` when none fails."""
+        from smartindex.checks import check_catalog
+
+        return check_catalog(self)
 
     def to_dict(self) -> dict[str, Any]:
         """The catalog as the JSON export schema (DESIGN.md section 2)."""
