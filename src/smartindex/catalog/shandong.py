@@ -1,7 +1,7 @@
 """Shandong's first-batch new-type smart-city indicator table, Weihai edition.
 
 Reassembled row by row from the scraped page ``seeds/000_d115dd727bd1b124.txt`` (see
-``docs/catalog.md`` for where every fragment came from). Chinese text is verbatim, with line
+``docs/reassembly.md`` for where every fragment came from). Chinese text is verbatim, with line
 breaks inside a cell removed. Thresholds follow the wording table of DESIGN.md section 1.
 """
 
