@@ -177,6 +177,14 @@ class Expr:
         table = dict(symbols) if symbols is not None else {i.id: i.symbol() for i in self.inputs()}
         return self._sympy(sympy, table)
 
+    def to_latex(self) -> str:
+        """LaTeX of the formula for reports and docs (via sympy; input ids set upright)."""
+        import sympy
+
+        expr = self.to_sympy()
+        names = {s: r"\mathrm{" + s.name.replace("_", r"\_") + "}" for s in expr.free_symbols}
+        return str(sympy.latex(expr, symbol_names=names))
+
     def _sympy(self, sp: Any, symbols: Mapping[str, Any]) -> Any:
         raise NotImplementedError
 
