@@ -21,15 +21,20 @@ import numpy as np
 import numpy.typing as npt
 
 from smartindex.errors import InputError, UnitError
-from smartindex.expr import Expr, Input, InputKind, to_fraction
+from smartindex.expr import Const, Expr, Input, InputKind, Ratio, to_fraction
 from smartindex.thresholds import AllOf, Grade, MissingFromSource, NoTarget, Op, Target
 from smartindex.units import conversion_factor, is_quantity, split_quantity
-from smartindex.validation import vector_problems, zero_message
+from smartindex.validation import (
+    percent_suspicion,
+    quantity_vector_problems,
+    vector_problems,
+    zero_message,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from smartindex.model import Catalog, Indicator
+    from smartindex.model import Catalog, Indicator, Quantity
 
 __all__ = ["EvaluationResult", "InputTable", "engine_for", "parse_header"]
 
@@ -47,6 +52,7 @@ CODE_NAMES = {
 #: Relative width of the band around a threshold inside which rows are re-decided exactly.
 NEAR = 1e-9
 LABEL_COLUMNS = ("label", "city", "name", "scenario")
+_FULL_WIDTH_BRACKETS = str.maketrans({"［": "[", "］": "]", "【": "[", "】": "]"})
 _HEADER = re.compile(r"^\s*(?P<name>[^\[\]]+?)\s*(?:\[(?P<unit>[^\[\]]*)\])?\s*$")
 
 
@@ -69,6 +75,7 @@ class InputTable:
     factor: dict[str, Fraction]  # exact factor from given unit to declared unit
     cell_errors: dict[str, dict[int, str]]  # input id -> row -> message
     column_errors: dict[str, str]  # input id -> message for every row
+    given: frozenset[str] = frozenset()  # quantity ids given directly as columns
 
     @functools.cached_property
     def values(self) -> dict[str, FloatArray]:
@@ -110,7 +117,17 @@ class Engine:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.inputs: dict[str, Input] = catalog.inputs
+        #: Quantities that may be given directly as a column (those that are not an input).
+        self.quantities: dict[str, Quantity] = {
+            q.id: q for ind in catalog for q in ind.quantities if q.id not in self.inputs
+        }
         self._aliases: dict[str, str] = {i: i for i in self.inputs}
+        self._aliases.update({q: q for q in self.quantities})
+        from smartindex.io import HEADER_NAMES_ZH
+
+        self._aliases.update(
+            {zh: qid for zh, qid in HEADER_NAMES_ZH.items() if qid in self._aliases}
+        )
 
     # --- the edge: normalising what users pass --------------------------------------------
     def table(self, data: Any, labels: Any = None) -> InputTable:
@@ -125,11 +142,12 @@ class Engine:
         )
 
     def _resolve(self, name: str) -> tuple[str | None, str | None]:
-        base, unit = parse_header(str(name))
+        base, unit = parse_header(str(name).translate(_FULL_WIDTH_BRACKETS))
         return self._aliases.get(base), unit
 
     def _warn_unknown(self, name: str) -> None:
-        near = difflib.get_close_matches(str(name), list(self.inputs), n=1)
+        base = str(name).translate(_FULL_WIDTH_BRACKETS).split("[")[0].strip()
+        near = difflib.get_close_matches(base, list(self._aliases), n=1)
         hint = f"; did you mean {near[0]!r}?" if near else ""
         warnings.warn(f"column {name!r} is not an input of this catalog{hint}", stacklevel=4)
 
@@ -178,8 +196,8 @@ class Engine:
             if is_quantity(value):
                 magnitude, unit = split_quantity(value)
                 value = magnitude
-            inp = self.inputs[input_id]
-            if inp.kind is InputKind.CHECKLIST and _is_name_set(value):
+            inp = self.inputs.get(input_id)
+            if inp is not None and inp.kind is InputKind.CHECKLIST and _is_name_set(value):
                 value = _count_items(inp, value)
             array = np.asarray(value) if not isinstance(value, str) else np.asarray([value])
             if array.ndim > 1:
@@ -235,7 +253,27 @@ class Engine:
                 factor[input_id] = Fraction(1)
             if errors:
                 cell_errors[input_id] = errors
-        return InputTable(n, labels, raw, factor, cell_errors, column_errors)
+        given = [c for c in columns if c in self.quantities]
+        for qid in given:
+            q = self.quantities[qid]
+            value, unit = columns[qid]
+            errors = {}
+            seq = list(value) if _is_sequence(value) else [value]
+            array = _to_float_column(seq, qid, errors)
+            raw[qid] = np.repeat(array, n) if array.shape[0] == 1 and n != 1 else array
+            try:
+                factor[qid] = conversion_factor(unit, q.unit) if unit else Fraction(1)
+            except UnitError as exc:
+                column_errors[qid] = f"unit: {exc}"
+                factor[qid] = Fraction(1)
+            if errors:
+                cell_errors[qid] = errors
+            hint = percent_suspicion(q, factor[qid], raw[qid].tolist())
+            if hint:
+                warnings.warn(f"column {qid!r}: {hint}", stacklevel=5)
+        return InputTable(
+            n, labels, raw, factor, cell_errors, column_errors, given=frozenset(given)
+        )
 
     # --- evaluation -----------------------------------------------------------------------
     def evaluate(self, data: Any, labels: Any = None) -> EvaluationResult:
@@ -252,9 +290,7 @@ class Engine:
         for input_id, inp in self.inputs.items():
             rows: dict[int, str] = dict(table.cell_errors.get(input_id, {}))
             if input_id in table.column_errors:
-                msg = table.column_errors[input_id]
-                out[input_id] = dict.fromkeys(range(table.n_rows), msg)
-                continue
+                continue  # a whole-column problem: kept once, not once per row (RowErrors)
             x = values[input_id]
             for mask, template in vector_problems(inp, x):
                 for i in np.flatnonzero(mask):
@@ -271,16 +307,50 @@ class Engine:
                     )
             if rows:
                 out[input_id] = rows
+        for qid in table.given:
+            rows = dict(table.cell_errors.get(qid, {}))
+            if qid in table.column_errors:
+                continue  # a whole-column problem: kept once, not once per row (RowErrors)
+            x = values[qid]
+            for mask, template in quantity_vector_problems(self.quantities[qid], x):
+                for i in np.flatnonzero(mask):
+                    rows.setdefault(
+                        int(i), template.format(v=_fmt_float(x[i]), p=_fmt_float(x[i] / 100))
+                    )
+            if rows:
+                out[qid] = rows
         return out
 
     def _indicator(
         self, ind: Indicator, table: InputTable, problems: Mapping[str, Mapping[int, str]]
     ) -> IndicatorResult:
         n = table.n_rows
+        given = [q for q in ind.quantities if q.id in table.given]
+        # Quantities given directly replace their formulas; the others are computed from inputs,
+        # and their inputs must be valid only when a target compares them (or nothing is given).
+        compared = _compared_quantities(ind)
+        computed = [q for q in ind.quantities if q.id not in table.given]
+        required = [q for q in computed if not given or q.id in compared]
+        used = {i.id: i for q in required for i in q.expr.inputs()}
         errors: dict[int, list[str]] = {}
+        every_row = [
+            f"indicator {ind.id!r}, {kind} {cid!r}, row {{row}}: {table.column_errors[cid]}"
+            for kind, ids in (("input", list(used)), ("quantity", [q.id for q in given]))
+            for cid in ids
+            if cid in table.column_errors
+        ]
         for inp in ind.inputs:
+            if inp.id not in used:
+                continue
             for row, msg in problems.get(inp.id, {}).items():
-                errors.setdefault(row, []).append(f"input {inp.id!r}: {msg}")
+                errors.setdefault(row, []).append(
+                    f"indicator {ind.id!r}, input {inp.id!r}, row {row}: {msg}"
+                )
+        for q in given:
+            for row, msg in problems.get(q.id, {}).items():
+                errors.setdefault(row, []).append(
+                    f"indicator {ind.id!r}, quantity {q.id!r}, row {row}: {msg}"
+                )
         values = table.values
         zero_rows: dict[int, str] = {}
 
@@ -291,15 +361,21 @@ class Engine:
                 for i in np.flatnonzero(np.broadcast_to(zero, (n,))):
                     zero_rows.setdefault(int(i), msg)
 
+        def ignore(node: Expr, denominator: Any) -> None:
+            """Zero denominators of quantities no target compares make NaN, not errors."""
+
         env = {inp.id: values[inp.id] for inp in ind.inputs}
         quantities: dict[str, FloatArray] = {}
         with np.errstate(all="ignore"):
             for q in ind.quantities:
-                result = q.expr.evaluate(env, float, guard)
+                if q.id in table.given:
+                    result = values[q.id]
+                else:
+                    result = q.expr.evaluate(env, float, guard if q in required else ignore)
                 quantities[q.id] = np.broadcast_to(np.asarray(result, dtype=np.float64), (n,))
         for row, msg in zero_rows.items():
-            errors.setdefault(row, []).append(msg)
-        invalid = np.zeros(n, dtype=bool)
+            errors.setdefault(row, []).append(f"indicator {ind.id!r}, row {row}: {msg}")
+        invalid = np.full(n, bool(every_row))
         if errors:
             invalid[list(errors)] = True
 
@@ -307,12 +383,14 @@ class Engine:
 
         def exact_row(i: int) -> dict[str, Fraction]:
             if i not in exact_cache:
-                env_i = {inp.id: table.exact(inp.id, i) for inp in ind.inputs}
-                exact_cache[i] = {q.id: q.expr.evaluate(env_i, lambda c: c) for q in ind.quantities}
+                env_i = {inp_id: table.exact(inp_id, i) for inp_id in used}
+                exact = {q.id: table.exact(q.id, i) for q in given}
+                exact.update({q.id: q.expr.evaluate(env_i, lambda c: c) for q in required})
+                exact_cache[i] = exact
             return exact_cache[i]
 
-        four, four_gap = self._target(ind, ind.four_star, quantities, invalid, exact_row)
-        five, five_gap = self._target(ind, ind.five_star, quantities, invalid, exact_row)
+        four, four_gap = self._target(ind, ind.four_star, quantities, invalid, exact_row, table)
+        five, five_gap = self._target(ind, ind.five_star, quantities, invalid, exact_row, table)
         codes = _codes(four, five, n)
         codes[invalid] = INVALID
         gaps = {
@@ -324,7 +402,9 @@ class Engine:
             if np.isnan(gaps[qid]).all():
                 del gaps[qid]
         five_known = not isinstance(ind.five_star, MissingFromSource)
-        return IndicatorResult(quantities, codes, errors, gaps, five_known)
+        return IndicatorResult(
+            quantities, codes, RowErrors(n, tuple(every_row), errors), gaps, five_known
+        )
 
     def _target(
         self,
@@ -333,6 +413,7 @@ class Engine:
         quantities: Mapping[str, FloatArray],
         invalid: BoolArray,
         exact_row: Any,
+        table: InputTable | None = None,
     ) -> tuple[BoolArray | None, dict[str, FloatArray]]:
         n = len(invalid)
         if isinstance(target, NoTarget):
@@ -347,13 +428,21 @@ class Engine:
             exact_t = cond.value * conversion_factor(cond.unit, q.unit)
             t = float(exact_t)
             x = quantities[cond.quantity]
+            tol = NEAR * max(1.0, abs(t))
             with np.errstate(invalid="ignore"):
                 holds = _compare(cond.op, x, t)
-                near = np.abs(x - t) <= NEAR * max(1.0, abs(t))
-            near &= ~invalid
-            for i in np.flatnonzero(near):
-                exact = exact_row(int(i))[cond.quantity]
-                holds[i] = attrs.evolve(cond, value=exact_t).holds(exact)
+                # two boolean passes, no float temporaries: this runs per condition per row
+                rows = np.flatnonzero((x >= t - tol) & (x <= t + tol))
+            rows = rows[~invalid[rows]]
+            fast = None
+            if rows.size and table is not None and cond.quantity not in table.given:
+                fast = _exact_shortcut(q.expr, table, rows, cond.op, exact_t)
+            if fast is not None:
+                holds[rows] = fast
+            elif rows.size:
+                exact_cond = attrs.evolve(cond, value=exact_t)
+                for i in rows:
+                    holds[i] = exact_cond.holds(exact_row(int(i))[cond.quantity])
             gap = np.where(holds, np.nan, t - x)
             gaps[cond.quantity] = (
                 gap if cond.quantity not in gaps else np.fmax(gaps[cond.quantity], gap)
@@ -362,7 +451,56 @@ class Engine:
         return ok, gaps
 
 
-def _compare(op: Op, x: FloatArray, t: float) -> BoolArray:
+def _compared_quantities(ind: Indicator) -> set[str]:
+    """Ids of the quantities the indicator's targets compare."""
+    return {
+        cond.quantity
+        for target in (ind.four_star, ind.five_star)
+        if isinstance(target, AllOf)
+        for cond in target.conditions
+    }
+
+
+def _exact_shortcut(
+    expr: Expr, table: InputTable, rows: npt.NDArray[np.intp], op: Op, t: Fraction
+) -> BoolArray | None:
+    """Decide ``expr op t`` exactly for ``rows`` in float64, or ``None`` when no shortcut applies.
+
+    Two shapes cover most rows that sit on a threshold, without a Fraction per row: a bare input
+    whose threshold (in the given unit) is a short decimal keeps its order under float rounding,
+    and a ratio of whole numbers is decided by cross-multiplying, exact below 2**53.
+    """
+    if isinstance(expr, Input):
+        t_raw = t / table.factor[expr.id]
+        t_float = float(t_raw)
+        if Fraction(repr(t_float)) != t_raw:
+            return None
+        return _compare(op, table.raw[expr.id][rows], t_float)
+    if not isinstance(expr, Ratio):
+        return None
+    sides = [_whole_numbers(side, table, rows) for side in (expr.numerator, expr.denominator)]
+    num, den = sides
+    if num is None or den is None or not (den > 0).all():
+        return None
+    p, q = float(t.numerator), float(t.denominator)
+    lhs, rhs = num * q, den * p
+    if max(np.abs(lhs).max(), np.abs(rhs).max()) >= 2.0**53:
+        return None
+    return _compare(op, lhs, rhs)
+
+
+def _whole_numbers(node: Expr, table: InputTable, rows: npt.NDArray[np.intp]) -> FloatArray | None:
+    """Exact whole-number values of a constant or an input at ``rows``, or ``None``."""
+    if isinstance(node, Const) and node.value.denominator == 1:
+        return np.full(rows.size, float(node.value))
+    if isinstance(node, Input) and table.factor.get(node.id) == 1:
+        x = table.raw[node.id][rows]
+        if (x == np.floor(x)).all() and (np.abs(x) < 2.0**53).all():
+            return x
+    return None
+
+
+def _compare(op: Op, x: FloatArray, t: float | FloatArray) -> BoolArray:
     if op is Op.GE:
         return np.asarray(x >= t)
     if op is Op.GT:
@@ -375,13 +513,15 @@ def _compare(op: Op, x: FloatArray, t: float) -> BoolArray:
 
 
 def _codes(four: BoolArray | None, five: BoolArray | None, n: int) -> npt.NDArray[np.int8]:
-    codes = np.full(n, FOUR, dtype=np.int8)
     if four is None:
-        codes[:] = UNKNOWN
+        codes = np.full(n, UNKNOWN, dtype=np.int8)
+        if five is not None:
+            codes[five] = FIVE
+        return codes
+    # NOT_MET, FOUR, FIVE are 0, 1, 2: four-star counts one, five-star on top of it one more
+    codes = four.astype(np.int8)
     if five is not None:
-        codes[five] = FIVE
-    if four is not None:
-        codes[~four] = NOT_MET
+        codes += four & five
     return codes
 
 
@@ -424,13 +564,36 @@ def _count_items(inp: Input, names: Any) -> int:
     return len(set(names))
 
 
+class RowErrors(Mapping[int, list[str]]):
+    """Row -> messages; whole-column problems are stored once and named per row on access.
+
+    A missing column of a million rows costs one message, not a million.
+    """
+
+    def __init__(self, n: int, every_row: tuple[str, ...], by_row: dict[int, list[str]]) -> None:
+        self._n, self._every_row, self._by_row = n, every_row, by_row
+
+    def __getitem__(self, row: int) -> list[str]:
+        if self._every_row and 0 <= row < self._n:
+            return [m.replace("{row}", str(row)) for m in self._every_row] + self._by_row.get(
+                row, []
+            )
+        return self._by_row[row]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(self._n)) if self._every_row else iter(sorted(self._by_row))
+
+    def __len__(self) -> int:
+        return self._n if self._every_row else len(self._by_row)
+
+
 @attrs.frozen
 class IndicatorResult:
     """One indicator's results over all rows."""
 
     quantities: dict[str, FloatArray]
     codes: npt.NDArray[np.int8]
-    errors: dict[int, list[str]]
+    errors: Mapping[int, list[str]]
     gaps: dict[str, FloatArray]  # threshold - value for conditions of the next grade not met
     five_star_known: bool
 
@@ -567,6 +730,12 @@ class EvaluationResult:
                 bucket = out.setdefault(key, dict.fromkeys(CODE_NAMES.values(), 0))
                 bucket[name] += 1
         return out
+
+    def overview(self, row: int) -> Any:
+        """Counts per grade and the named overall readings for one row (see ``overview``)."""
+        from smartindex.overview import overview
+
+        return overview(self, row)
 
     def __repr__(self) -> str:
         return f"<EvaluationResult: {self.n_rows} rows x {len(self.catalog)} indicators>"
