@@ -51,7 +51,6 @@ CHECKS = (
 )
 SEVERITIES = ("error", "warning", "note")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
 @attrs.frozen
@@ -150,7 +149,9 @@ def _names_in(spec: Mapping[str, Any]) -> set[str]:
     text = spec.get("dsl") if spec.get("dsl") is not None else spec.get("formula")
     if not isinstance(text, str):
         return set()
-    return set(_NAME.findall(text)) - {"ratio", "weighted_mean", "growth", "unit", "e", "E"}
+    from smartindex.formula import input_names
+
+    return input_names(text)
 
 
 def _dicts(value: object) -> list[Mapping[str, Any]]:

@@ -9,6 +9,7 @@ file costs a clear error and nothing else.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping
 from fractions import Fraction
@@ -18,7 +19,7 @@ import attrs
 from smartindex.errors import FileFormatError
 from smartindex.expr import BinOp, Const, Expr, Growth, Input, Ratio, WeightedMean
 
-__all__ = ["MAX_DEPTH", "MAX_EXPONENT", "MAX_LENGTH", "parse_formula", "to_text"]
+__all__ = ["MAX_DEPTH", "MAX_EXPONENT", "MAX_LENGTH", "input_names", "parse_formula", "to_text"]
 
 #: Longest formula text accepted, in characters.
 MAX_LENGTH = 4000
@@ -265,6 +266,22 @@ def parse_formula(text: str, inputs: Mapping[str, Input]) -> Expr:
     if not text.strip():
         raise FileFormatError("formula is empty")
     return _Parser(text, inputs).parse()
+
+
+def input_names(text: str) -> set[str]:
+    """The input ids formula text reads (names that are not calls or keywords).
+
+    Empty when the text does not tokenize; the parser reports why.
+    """
+    try:
+        tokens = _tokenize(text[:MAX_LENGTH])
+    except FileFormatError:
+        return set()
+    return {
+        tok.text
+        for tok, nxt in itertools.pairwise(tokens)
+        if tok.kind == "name" and nxt.text not in ("(", "=")
+    }
 
 
 def _fmt(value: Fraction) -> str:
