@@ -405,7 +405,6 @@ def _short(x: Fraction) -> bool:
 # --- inputs() ----------------------------------------------------------------------------------
 
 
-@st.composite
 def _input_row(
     draw: st.DrawFn, known: Mapping[str, Input], positive: frozenset[str], max_value: int
 ) -> dict[str, int | float]:
@@ -447,7 +446,13 @@ def inputs(
     if rows is not None:
         _check_int(rows, "rows", 1)
     known = _catalog_inputs(indicators)
-    row = _input_row(known, frozenset(_positive_inputs(indicators, known)), max_value)
+    positive = frozenset(_positive_inputs(indicators, known))
+
+    @st.composite
+    def input_row(draw: st.DrawFn) -> dict[str, int | float]:
+        return _input_row(draw, known, positive, max_value)
+
+    row = input_row()
     if rows is None:
         return row
 
@@ -703,17 +708,22 @@ def _scalar_grade(indicator: Indicator, values: Mapping[str, Any]) -> Grade | No
         return None
 
 
-@st.composite
 def _city(
     draw: st.DrawFn, indicators: tuple[Indicator, ...], grade: Grade, max_value: int
 ) -> dict[str, int | float]:
     known = _catalog_inputs(indicators)
     builder = _Builder(draw, known, _positive_inputs(indicators, known), max_value)
     goals = {ind.id: attainable_grade(ind, grade) for ind in indicators}
+    constrained: list[tuple[Expr, _Interval]] = []
+    free: list[tuple[Expr, _Interval]] = []
     for ind in indicators:
         wanted = _wanted(draw, ind, goals[ind.id])
         for q in ind.quantities:
-            builder.realise(q.expr, wanted[q.id])
+            tight = wanted[q.id] != _bounds_interval(q.expr)
+            (constrained if tight else free).append((q.expr, wanted[q.id]))
+    # quantities with a target to hit choose their inputs before the unconstrained ones
+    for expr, want in constrained + free:
+        builder.realise(expr, want)
     for inp in known.values():
         if inp.id not in builder.env:
             builder.realise(inp, _ANY)
@@ -742,7 +752,12 @@ def cities_at_grade(
     if not isinstance(grade, Grade):
         raise InvalidArgument(f"grade must be a smartindex.Grade, got {grade!r}")
     _check_int(max_value, "max_value", 10)
-    return _city(indicators, grade, max_value)
+
+    @st.composite
+    def city_at_grade(draw: st.DrawFn) -> dict[str, int | float]:
+        return _city(draw, indicators, grade, max_value)
+
+    return city_at_grade()
 
 
 # --- indicators() / catalogs() -----------------------------------------------------------------
