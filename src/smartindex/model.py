@@ -18,6 +18,7 @@ from smartindex.thresholds import AllOf, Grade, MissingFromSource, NoTarget, Tar
 if TYPE_CHECKING:
     from smartindex.checks import Report
     from smartindex.evaluate import EvaluationResult
+    from smartindex.whatif import GapReport
 
 __all__ = ["Catalog", "Indicator", "Quantity", "Table", "decide"]
 
@@ -325,6 +326,15 @@ class Catalog:
         from smartindex.evaluate import engine_for
 
         return engine_for(self).evaluate(data, labels=labels)
+
+    def gap(self, data: Any, *, labels: Any = None) -> GapReport:
+        """The smallest one-input changes that lift each row to its next grades.
+
+        Solved exactly per row and indicator below five stars (see ``smartindex.whatif.gap``).
+        """
+        from smartindex.whatif import gap
+
+        return gap(self, data, labels=labels)
 
     def check(self) -> Report:
         """Run the symbolic checks on every indicator; ``report.ok`` when none fails."""
