@@ -55,9 +55,12 @@ def _evaluate_file(args: argparse.Namespace) -> Any:
     data = read_inputs(args.file, encoding=getattr(args, "encoding", None))
     catalog = _catalog(args)
     n = max((len(v) for v in data.values()), default=0)
-    if n >= _PROGRESS_MIN_ROWS and sys.stderr.isatty():
-        return _evaluate_with_progress(catalog, data, n)
-    return catalog.evaluate(data)
+    try:
+        if n >= _PROGRESS_MIN_ROWS and sys.stderr.isatty():
+            return _evaluate_with_progress(catalog, data, n)
+        return catalog.evaluate(data)
+    except SmartIndexError as exc:  # a header the engine rejects: say which file
+        raise type(exc)(f"{args.file}: {exc}") from None
 
 
 #: Files with at least this many rows show a progress bar on stderr (only on a terminal).
@@ -261,6 +264,22 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_gap(args: argparse.Namespace) -> int:
+    """Per row and indicator below five stars: the smallest one-input changes to the next grade."""
+    import warnings
+
+    from smartindex.io import read_inputs
+
+    data = read_inputs(args.file, encoding=getattr(args, "encoding", None))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = _catalog(args).gap(data)
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        print(f"warning: {args.file}: {message}", file=sys.stderr)
+    print(report.to_json() if args.format == "json" else report.render(args.format))
+    return EXIT_OK
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """Run the symbolic checks on the shipped catalog or on a catalog file."""
     if args.catalog_file:
@@ -339,6 +358,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--encoding", help="text encoding of the file (default: UTF-8, then GB18030)")
     _add_common(p, formats=("table", "json", "csv", "markdown"))
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser(
+        "gap",
+        help="the smallest change of each input that reaches the next grade",
+        epilog="Example: smartindex gap examples/example-city.csv --format json",
+    )
+    p.add_argument("file")
+    p.add_argument("--encoding", help="text encoding of the file (default: UTF-8, then GB18030)")
+    _add_common(p, formats=("table", "json", "markdown"))
+    p.set_defaults(func=cmd_gap)
 
     p = sub.add_parser(
         "report",
