@@ -218,11 +218,12 @@ def _grade_badge(result: EvaluationResult, ind_id: str, row: int) -> str:
 def _counts_rows(result: EvaluationResult) -> list[list[str]]:
     rows = []
     tables = [t.value for t in result.catalog.by_table()]
+    counts = [result.counts(r) for r in range(result.n_rows)]
     for key in [*tables, "total"]:
         name = Table(key).name_en if key != "total" else "Total"
         cells = [name]
         for r in range(result.n_rows):
-            c = result.counts(r).get(key, {})
+            c = counts[r].get(key, {})
             cells.append(
                 f"{c.get('five_star', 0)} / {c.get('four_star', 0)} / {c.get('not_met', 0)}"
             )
