@@ -193,6 +193,8 @@ class Engine:
             if input_id is None:
                 self._warn_unknown(str(key))
                 continue
+            if input_id in columns:
+                raise InputError(f"input {input_id!r} is given by two columns (column {key!r})")
             if is_quantity(value):
                 magnitude, unit = split_quantity(value)
                 value = magnitude

@@ -99,13 +99,23 @@ def exact_quantities(
 ) -> dict[str, Fraction]:
     """Exact value of every quantity of ``indicator``, given directly or computed from inputs."""
     out: dict[str, Fraction] = {}
-    needed = [q for q in indicator.quantities if q.id not in values]
+    at = "" if row is None else f", row {row}"
+    # A quantity that is an input under the same id (a rank, a count) is read as that input,
+    # so the input's own rules (whole number, 1..of, checklist names) apply.
+    direct = {
+        q.id
+        for q in indicator.quantities
+        if q.id in values and not (isinstance(q.expr, Input) and q.expr.id == q.id)
+    }
+    needed = [q for q in indicator.quantities if q.id not in direct]
     for q in indicator.quantities:
-        if q.id in values:
+        if q.id in direct:
             try:
                 x = exact_value(values[q.id], q.unit, what=f"quantity {q.id!r}")
             except UnitError as exc:
-                raise type(exc)(f"indicator {indicator.id!r}, quantity {q.id!r}: {exc}") from None
+                raise type(exc)(
+                    f"indicator {indicator.id!r}, quantity {q.id!r}{at}: {exc}"
+                ) from None
             except ValueError as exc:
                 raise InputError(str(exc), indicator=indicator.id, row=row) from None
             _check_quantity_bounds(indicator, q.id, x, row)
@@ -131,7 +141,7 @@ def exact_quantities(
             )
             x = exact_value(raw, inp.unit, what="value")
         except UnitError as exc:
-            raise type(exc)(f"indicator {indicator.id!r}, input {inp.id!r}: {exc}") from None
+            raise type(exc)(f"indicator {indicator.id!r}, input {inp.id!r}{at}: {exc}") from None
         except ValueError as exc:
             raise InputError(str(exc), indicator=indicator.id, input_id=inp.id, row=row) from None
         problem = scalar_problem(inp, x)
@@ -205,7 +215,8 @@ def percent_suspicion(q: Quantity, factor: Fraction, given: Sequence[float]) -> 
         return None
     sample = next(v for v in finite if v > 0)
     return (
-        f"every value is at most 1 (e.g. {sample:g}) but the unit is percent, so {sample:g} "
+        f"{'every value' if len(finite) > 1 else 'the value'} is at most 1 (e.g. {sample:g}) "
+        f"but the unit is percent, so {sample:g} "
         f"is read as {sample / 100:g}; if the values are fractions of 1, drop the percent unit"
     )
 
@@ -248,6 +259,8 @@ def quantity_vector_problems(q: Quantity, x: FloatArray) -> list[tuple[npt.NDArr
 def vector_problems(inp: Input, x: FloatArray) -> list[tuple[npt.NDArray[np.bool_], str]]:
     """Vectorised ``scalar_problem``: (row mask, message template with ``{v}``) pairs."""
     out: list[tuple[npt.NDArray[np.bool_], str]] = []
+    if x.size and _all_clean(inp, x):
+        return out
     finite = np.isfinite(x)
     nan = np.isnan(x)
     if nan.any():
@@ -284,3 +297,19 @@ def vector_problems(inp: Input, x: FloatArray) -> list[tuple[npt.NDArray[np.bool
                     (over, f"{{v}} items achieved, but the list names only {len(inp.items)}")
                 )
     return out
+
+
+def _all_clean(inp: Input, x: FloatArray) -> bool:
+    """Whether every value passes, decided by reductions: the common case needs no row masks."""
+    lo, hi = float(np.min(x)), float(np.max(x))  # NaN propagates through both
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return False
+    if inp.kind is InputKind.RANK:
+        ok = lo >= 1 and hi <= (inp.rank_of or 1)
+    else:
+        ok = lo > 0 if inp.kind is InputKind.DISTANCE else lo >= 0
+        if inp.kind is InputKind.CHECKLIST:
+            ok = ok and hi <= len(inp.items)
+    if ok and inp.integral:
+        ok = bool((np.floor(x) == x).all())
+    return ok
