@@ -113,6 +113,26 @@ def test_every_command_has_help_with_an_example(command: list[str]) -> None:
     assert "Example: smartindex " + " ".join(command) in proc.stdout
 
 
+def test_command_groups_have_an_example_too() -> None:
+    proc = run("catalog", "--help")
+    assert proc.returncode == 0
+    assert "Example: smartindex catalog " in proc.stdout
+
+
+def test_demo_formats_match_evaluate_on_the_shipped_data() -> None:
+    shipped = Path(__file__).resolve().parents[1] / "src/smartindex/data/example-city.csv"
+    demo = run("demo", "--format", "json")
+    assert demo.returncode == 0, demo.stderr
+    assert json.loads(demo.stdout) == json.loads(
+        run("evaluate", str(shipped), "--format", "json").stdout
+    )
+    md = run("demo", "--format", "markdown").stdout.splitlines()
+    assert md[0] == "| label | table | indicator | name | quantities | grade |"
+    assert len(md) == 2 + 2 * len(FIRST_BATCH)
+    table = run("demo").stdout
+    assert "== Counts per table (five-star / four-star / not met) ==" in table
+
+
 def test_top_level_help_and_version() -> None:
     proc = run("--help")
     assert proc.returncode == 0

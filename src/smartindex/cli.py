@@ -154,6 +154,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     catalog = _catalog(args)
     result = catalog.evaluate(read_inputs(_example_path()))
+    if args.format != "table":
+        from smartindex.report import format_evaluation
+
+        print(format_evaluation(result, args.format, lang=args.lang))
+        return EXIT_OK
     print(_colour(demo_text(result, catalog, lang=args.lang)))
     return EXIT_OK
 
@@ -318,10 +323,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "demo", help="grade the shipped example cities", epilog="Example: smartindex demo"
     )
-    _add_common(p)
+    _add_common(p, formats=("table", "json", "csv", "markdown"))
     p.set_defaults(func=cmd_demo)
 
-    cat = sub.add_parser("catalog", help="list, show or export the catalog")
+    cat = sub.add_parser(
+        "catalog",
+        help="list, show or export the catalog",
+        epilog="Example: smartindex catalog show open_data",
+    )
     cat_sub = cat.add_subparsers(dest="catalog_command", required=True, parser_class=_Parser)
     p = cat_sub.add_parser(
         "list", help="one line per indicator", epilog="Example: smartindex catalog list --lang zh"
