@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from smartindex import SmartIndexError
 from smartindex.catalog.shandong import FIRST_BATCH
@@ -301,3 +303,62 @@ def test_missing_extra_is_named_not_a_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
     assert "smartindex[excel]" in proc.stderr
     assert "cities.xlsx" in proc.stderr
+
+
+# --- arbitrary data frames --------------------------------------------------------------------
+
+_INPUT_IDS = sorted(FIRST_BATCH.inputs)
+_HEADERS = st.one_of(
+    st.sampled_from(_INPUT_IDS),
+    st.sampled_from(_INPUT_IDS).map(lambda i: f"{i} [{FIRST_BATCH.inputs[i].unit}]"),
+    st.sampled_from(["e_license_rate", "e_license_rate [%]", "电子证照使用率", "patent_growth"]),
+    st.sampled_from(["download_speed [km]", "download_speed [kbit/s]", "label", "city"]),
+    st.text(min_size=1, max_size=12),
+)
+_CELLS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.integers(min_value=0, max_value=30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(min_value=0, max_value=1),
+    st.floats(min_value=-1e-300, max_value=1e-300),
+    st.sampled_from(["", " ", "85%", "1/0", "1e999", "-0", "NaN", "inf", "0x10", "1_000", "１２"]),
+    st.text(max_size=8),
+)
+
+
+@st.composite
+def data_frames(draw: st.DrawFn) -> Any:
+    pd = pytest.importorskip("pandas")
+    n = draw(st.integers(min_value=1, max_value=5))
+    headers = draw(st.lists(_HEADERS, min_size=1, max_size=12, unique=True))
+    columns: dict[str, Any] = {}
+    for h in headers:
+        if draw(st.booleans()):  # a typed numeric column, as read_csv makes
+            columns[h] = draw(
+                st.lists(
+                    st.floats(allow_nan=True, allow_infinity=True) | st.integers(0, 10**6),
+                    min_size=n,
+                    max_size=n,
+                ).map(lambda xs: [float(x) for x in xs])
+            )
+        else:  # an object column of anything
+            columns[h] = draw(st.lists(_CELLS, min_size=n, max_size=n))
+    return pd.DataFrame(columns)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(frame=data_frames())
+def test_arbitrary_frames_raise_only_library_errors_and_grade_rows_as_alone(frame: Any) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            result = FIRST_BATCH.evaluate(frame)
+        except SmartIndexError:
+            return  # a refusal of the whole table (two columns for one input) is allowed
+        assert result.n_rows == len(frame)
+        for i in range(len(frame)):
+            alone = FIRST_BATCH.evaluate(frame.iloc[[i]])
+            for ind in FIRST_BATCH:
+                assert result.grade(ind.id, i) == alone.grade(ind.id, 0), (ind.id, i)

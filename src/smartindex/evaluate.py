@@ -103,11 +103,18 @@ def _to_float_column(values: Sequence[Any], input_id: str, errors: dict[int, str
         if v is None or (isinstance(v, str) and not v.strip()):
             out[i] = np.nan
             continue
+        if isinstance(v, bool | np.bool_):
+            out[i] = np.nan
+            errors[i] = f"{v!r} is a yes/no value, not a number"
+            continue
         try:
             out[i] = float(to_fraction(v)) if isinstance(v, str) else float(v)
         except (TypeError, ValueError):
             out[i] = np.nan
             errors[i] = f"{v!r} is not a number"
+        except (OverflowError, ZeroDivisionError):
+            out[i] = np.nan
+            errors[i] = f"{v!r} is too large to compute with (beyond 1.8e308); give a finite number"
     return out
 
 
@@ -176,7 +183,7 @@ class Engine:
                 raise InputError(f"input {input_id!r} is given by two columns")
             series = frame[col]
             kind = getattr(series.dtype, "kind", "O")
-            values = series.to_numpy(dtype=np.float64) if kind in "biuf" else series.tolist()
+            values = series.to_numpy(dtype=np.float64) if kind in "iuf" else series.tolist()
             columns[input_id] = (values, unit)
         return self._assemble(n, list(labels), columns)
 
@@ -240,7 +247,7 @@ class Engine:
                 continue
             value, unit = columns[input_id]
             errors: dict[int, str] = {}
-            if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+            if isinstance(value, np.ndarray) and value.dtype.kind in "iuf":
                 array = value.astype(np.float64, copy=False).reshape(-1)
             else:
                 seq = list(value) if _is_sequence(value) else [value]
