@@ -156,6 +156,37 @@ def test_gap_of_a_city_just_below_the_threshold() -> None:
     assert gaps[1].needs == ("e_license_rate 80% -> > 85%",)
 
 
+def test_gaps_list_one_input_changes_that_reach_the_target() -> None:
+    data = read_inputs(EXAMPLE)
+    data["services_with_e_license [service_item]"] = ["790", "800"]
+    data["gov_services_total [service_item]"] = ["1000", "1000"]
+    res = FIRST_BATCH.evaluate(data)
+    gaps = department_gaps(res, data)
+    (low,) = [g for g in gaps["市行政审批服务局"] if g.row == 0]
+    assert low.changes[0] == "services_with_e_license 790 -> 800 (+10 service_item)"
+    (high,) = [g for g in gaps["市行政审批服务局"] if g.row == 1]
+    assert high.changes[0] == "services_with_e_license 800 -> 851 (+51 service_item)"
+    # every listed change, applied alone to its row, reaches the gap's target
+    checked = 0
+    for dept_gaps in gaps.values():
+        for gap in dept_gaps:
+            for change in gap.changes:
+                input_id, rest = change.split(" ", 1)
+                new_value = rest.split(" -> ")[1].split(" ")[0]
+                changed = {k: list(v) for k, v in data.items()}
+                (column,) = [k for k in changed if k.split(" [")[0] == input_id]
+                changed[column][gap.row] = new_value
+                after = FIRST_BATCH.evaluate(changed).grade(gap.indicator, gap.row)
+                order = ["not_met", "four_star", "five_star"]
+                assert order.index(after) >= order.index(gap.target), (gap, change)
+                checked += 1
+    assert checked > 20
+
+
+def test_without_data_gaps_have_no_input_changes(result: EvaluationResult) -> None:
+    assert all(not g.changes for gs in department_gaps(result).values() for g in gs)
+
+
 def test_invalid_rows_show_their_errors_as_gaps() -> None:
     data = read_inputs(EXAMPLE)
     data["gov_services_total [service_item]"] = ["0", "1000"]

@@ -49,10 +49,11 @@ def _example_path() -> str:
     return str(resources.files("smartindex").joinpath("data/example-city.csv"))
 
 
-def _evaluate_file(args: argparse.Namespace) -> Any:
+def _evaluate_file(args: argparse.Namespace, data: dict[str, list[Any]] | None = None) -> Any:
     from smartindex.io import read_inputs
 
-    data = read_inputs(args.file, encoding=getattr(args, "encoding", None))
+    if data is None:
+        data = read_inputs(args.file, encoding=getattr(args, "encoding", None))
     catalog = _catalog(args)
     n = max((len(v) for v in data.values()), default=0)
     try:
@@ -196,14 +197,17 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Write an HTML or Markdown report of every row of a raw-input file."""
     import warnings
 
-    from smartindex.htmlreport import write_report
+    from smartindex.htmlreport import check_report_path, write_report
+    from smartindex.io import read_inputs
 
+    check_report_path(args.out)
+    data = read_inputs(args.file, encoding=args.encoding)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = _evaluate_file(args)
+        result = _evaluate_file(args, data)
+        path = write_report(result, args.out, lang=args.lang, plots=not args.no_plots, data=data)
     for message in dict.fromkeys(str(w.message) for w in caught):
         print(f"warning: {args.file}: {message}", file=sys.stderr)
-    path = write_report(result, args.out, lang=args.lang, plots=not args.no_plots)
     print(f"wrote {path} ({result.n_rows} rows, {len(result.catalog)} indicators)")
     return EXIT_OK
 

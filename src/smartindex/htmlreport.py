@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Gap",
+    "check_report_path",
     "department_gaps",
     "grade_heatmap_png",
     "markdown_table",
@@ -61,6 +62,14 @@ class Gap:
     grade: str
     target: str
     needs: tuple[str, ...]  # "open_data_rate 90.91% -> >= 100%", or the errors of an invalid row
+    changes: tuple[str, ...] = ()  # smallest one-input changes that alone reach ``target``
+
+
+#: Up to this many rows, open gaps also list the exact one-input changes (``whatif.gap``).
+MAX_CHANGE_ROWS = 200
+#: At most this many one-input changes are shown per gap (those moving an input the way it is
+#: better come first: more of a part rather than a smaller whole).
+SHOWN_CHANGES = 3
 
 
 def _name(ind: Indicator, lang: str) -> str:
@@ -121,12 +130,32 @@ def _gap(result: EvaluationResult, ind: Indicator, row: int) -> Gap | None:
     return Gap(row, ind.id, grade, target_name, tuple(needs))
 
 
-def department_gaps(result: EvaluationResult) -> dict[str, list[Gap]]:
+def _input_changes(
+    result: EvaluationResult, data: Any
+) -> dict[tuple[int, str, str], tuple[str, ...]]:
+    """(row, indicator, target) -> the smallest one-input changes that reach the target."""
+    if data is None or result.n_rows > MAX_CHANGE_ROWS:
+        return {}
+    from smartindex.whatif import gap
+
+    out: dict[tuple[int, str, str], tuple[str, ...]] = {}
+    for g in gap(result.catalog, data):
+        if g.status != "open":
+            continue
+        ranked = sorted(g.changes, key=lambda c: (not c.with_direction, c.relative))
+        out[g.row, g.indicator.id, g.target] = tuple(str(c) for c in ranked[:SHOWN_CHANGES])
+    return out
+
+
+def department_gaps(result: EvaluationResult, data: Any = None) -> dict[str, list[Gap]]:
     """Department -> open gaps over every row: each indicator below five stars it answers for.
 
     An indicator answered for jointly appears under every one of its departments; a row whose
-    five-star target the source lost has no open gap once it meets four stars.
+    five-star target the source lost has no open gap once it meets four stars. Given the raw
+    ``data`` the result came from (up to ``MAX_CHANGE_ROWS`` rows), each gap also lists the
+    smallest change of single inputs that reaches the next grade, solved exactly.
     """
+    changes = _input_changes(result, data)
     out: dict[str, list[Gap]] = {}
     for dept, entries in responsibility_matrix(result.catalog).items():
         gaps = out.setdefault(dept, [])
@@ -134,7 +163,8 @@ def department_gaps(result: EvaluationResult) -> dict[str, list[Gap]]:
             for ind, _others in entries:
                 gap = _gap(result, ind, row)
                 if gap is not None:
-                    gaps.append(gap)
+                    key = (row, ind.id, gap.target)
+                    gaps.append(attrs.evolve(gap, changes=changes.get(key, ())))
     return out
 
 
@@ -231,8 +261,13 @@ def _counts_rows(result: EvaluationResult) -> list[list[str]]:
     return rows
 
 
-def render_html(result: EvaluationResult, *, lang: str = "en", plots: bool = True) -> str:
-    """The report as one self-contained HTML page (inline CSS, images as data URIs)."""
+def render_html(
+    result: EvaluationResult, *, lang: str = "en", plots: bool = True, data: Any = None
+) -> str:
+    """The report as one self-contained HTML page (inline CSS, images as data URIs).
+
+    Pass the raw ``data`` the result came from to list one-input changes with each open gap.
+    """
     catalog = result.catalog
     title = f"{catalog.title_en or catalog.title_zh} — report"
     out: list[str] = [
@@ -279,7 +314,7 @@ def render_html(result: EvaluationResult, *, lang: str = "en", plots: bool = Tru
         "named), and every open gap: an indicator below five stars in a row, with what the "
         "next grade needs.</p>"
     )
-    gaps = department_gaps(result)
+    gaps = department_gaps(result, data)
     for dept, entries in responsibility_matrix(catalog).items():
         out.append(f"<h3>{_h(dept)}</h3><ul>")
         for ind, others in entries:
@@ -301,10 +336,12 @@ def render_html(result: EvaluationResult, *, lang: str = "en", plots: bool = Tru
                 f'<span class="grade {g.grade}">{_h(GRADE_LABEL[g.grade])}</span>',
                 _h(GRADE_LABEL.get(g.target, g.target)),
                 "<br>".join(_h(n) for n in g.needs) or '<span class="muted">-</span>',
+                "<br>".join(_h(c) for c in g.changes) or '<span class="muted">-</span>',
             ]
             for g in dept_gaps
         ]
-        out.append(_html_table(["row", "indicator", "grade", "next", "needs"], rows))
+        header = ["row", "indicator", "grade", "next", "needs", "or one input alone"]
+        out.append(_html_table(header, rows))
     out.append("</body></html>")
     return "\n".join(out) + "\n"
 
@@ -323,7 +360,9 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(out)
 
 
-def render_markdown(result: EvaluationResult, *, lang: str = "en", plots: bool = True) -> str:
+def render_markdown(
+    result: EvaluationResult, *, lang: str = "en", plots: bool = True, data: Any = None
+) -> str:
     """The report as Markdown; the heat map is embedded as a data-URI image when drawn."""
     catalog = result.catalog
     out: list[str] = [
@@ -355,7 +394,7 @@ def render_markdown(result: EvaluationResult, *, lang: str = "en", plots: bool =
             ]
             out += [markdown_table(["id", "indicator", "value", "grade"], rows), ""]
     out += ["## Responsibility matrix and open gaps", ""]
-    gaps = department_gaps(result)
+    gaps = department_gaps(result, data)
     for dept, entries in responsibility_matrix(catalog).items():
         out += [f"### {dept}", ""]
         for ind, others in entries:
@@ -373,25 +412,40 @@ def render_markdown(result: EvaluationResult, *, lang: str = "en", plots: bool =
                 GRADE_LABEL[g.grade],
                 GRADE_LABEL.get(g.target, g.target),
                 "; ".join(g.needs) or "-",
+                "; ".join(g.changes) or "-",
             ]
             for g in dept_gaps
         ]
-        out += [markdown_table(["row", "indicator", "grade", "next", "needs"], rows), ""]
+        header = ["row", "indicator", "grade", "next", "needs", "or one input alone"]
+        out += [markdown_table(header, rows), ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def write_report(
-    result: EvaluationResult, path: str | Path, *, lang: str = "en", plots: bool = True
-) -> Path:
-    """Write the report to ``path``; ``.html``/``.htm`` gives HTML, ``.md`` Markdown."""
+def check_report_path(path: str | Path) -> Path:
+    """The report path, if its suffix names a format (``.html``, ``.htm``, ``.md``)."""
     p = Path(path)
-    suffix = p.suffix.lower()
-    if suffix in (".html", ".htm"):
-        text = render_html(result, lang=lang, plots=plots)
-    elif suffix in (".md", ".markdown"):
-        text = render_markdown(result, lang=lang, plots=plots)
-    else:
+    if p.suffix.lower() not in (".html", ".htm", ".md", ".markdown"):
         raise SmartIndexError(f"{p}: cannot tell the report format; name it .html or .md")
+    return p
+
+
+def write_report(
+    result: EvaluationResult,
+    path: str | Path,
+    *,
+    lang: str = "en",
+    plots: bool = True,
+    data: Any = None,
+) -> Path:
+    """Write the report to ``path``; ``.html``/``.htm`` gives HTML, ``.md`` Markdown.
+
+    ``data``, the raw inputs the result came from, adds one-input changes to the open gaps.
+    """
+    p = check_report_path(path)
+    if p.suffix.lower() in (".html", ".htm"):
+        text = render_html(result, lang=lang, plots=plots, data=data)
+    else:
+        text = render_markdown(result, lang=lang, plots=plots, data=data)
     try:
         p.write_text(text, encoding="utf-8")
     except OSError as exc:
