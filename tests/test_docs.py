@@ -39,6 +39,19 @@ def test_readme_python_example_runs() -> None:
     exec(compile(block, "README.md", "exec"), {})
 
 
+def test_docs_quick_start_matches_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    index = (DOCS / "index.md").read_text(encoding="utf-8")
+    commands = re.findall(r"```sh\n(.*?)```", readme, re.DOTALL)[:2]
+    assert commands == [
+        "pip install . && smartindex demo\n",
+        'pip install ".[test]" && python -m pytest\n',
+    ]
+    for command in commands:
+        assert f"```sh\n{command}```" in index
+    assert _python_blocks(DOCS / "index.md")[0] == _python_blocks(ROOT / "README.md")[0]
+
+
 def test_catalog_page_is_generated_from_the_current_catalog() -> None:
     proc = subprocess.run(
         [sys.executable, str(DOCS / "gen_catalog.py"), "--check"],
