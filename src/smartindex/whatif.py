@@ -31,7 +31,7 @@ from smartindex.evaluate import (
     engine_for,
     parse_header,
 )
-from smartindex.expr import BinOp, Direction, Expr, Growth, Input, InputKind, Ratio
+from smartindex.expr import BinOp, Direction, Expr, Growth, Input, InputKind, Ratio, to_fraction
 from smartindex.model import decide
 from smartindex.thresholds import AllOf, Condition, Grade, MissingFromSource, Op
 from smartindex.units import conversion_factor
@@ -241,13 +241,12 @@ def _quantities(
         if qid in out:
             continue
         num, den, guards = solver.quantity_fns[ind.id, qid]
-        for g in guards:
-            if g(env) == 0:
+        try:
+            if any(g(env) == 0 for g in guards):
                 return None
-        d = den(env)
-        if d == 0:
+            out[qid] = Fraction(num(env), den(env))
+        except ZeroDivisionError:
             return None
-        out[qid] = Fraction(num(env), d)
     return out
 
 
@@ -1032,12 +1031,15 @@ def _base_row(catalog: Catalog, base: Mapping[str, Any], row: int) -> dict[str, 
         name, unit = parse_header(str(key))
         if name not in catalog.inputs:
             continue
-        v = value[row] if isinstance(value, list | tuple | np.ndarray) else value
-        if unit is not None and v not in (None, ""):
-            from smartindex.expr import to_fraction
-
-            v = float(to_fraction(v) * conversion_factor(unit, catalog.inputs[name].unit))
-        out[name] = v
+        if hasattr(value, "iloc"):
+            v = value.iloc[row]
+        else:
+            v = value[row] if isinstance(value, list | tuple | np.ndarray) else value
+        if v is None or (isinstance(v, str) and not v.strip()):
+            out[name] = np.nan  # missing: the engine reports it per indicator
+            continue
+        factor = conversion_factor(unit, catalog.inputs[name].unit) if unit else Fraction(1)
+        out[name] = float(to_fraction(v) * factor)
     return out
 
 
