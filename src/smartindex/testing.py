@@ -343,32 +343,36 @@ def _points(iv: _Interval, *, integral: bool) -> list[Fraction]:
     return [p for p in out if p in iv]
 
 
-@st.composite
+def _pick(draw: st.DrawFn, options: Sequence[Any]) -> Any:
+    """One of ``options``, shrinking towards the first (cheaper than a new ``sampled_from``)."""
+    if not options:
+        reject()
+    return options[draw(st.integers(0, len(options) - 1))] if len(options) > 1 else options[0]
+
+
 def _in_interval(draw: st.DrawFn, iv: _Interval, integral: bool, max_value: int) -> Fraction:
     """A value inside ``iv``, often exactly at a closed end (where boundary bugs live)."""
     points = _points(iv, integral=integral)
     if not points:
         reject()
+    if draw(st.booleans()):
+        return _pick(draw, points)  # type: ignore[no-any-return]
     if integral:
         lo, hi = iv.integers()
         lo = lo if lo is not None else int(points[0]) - max_value
         hi = hi if hi is not None else max(lo, int(points[0])) + max_value
-        choice = st.sampled_from(points) | st.integers(lo, hi).map(Fraction)
-        return draw(choice)
+        return Fraction(draw(st.integers(lo, hi)))
     lo_f = iv.lo if iv.lo is not None else points[0] - max_value
     hi_f = iv.hi if iv.hi is not None else max(lo_f, points[0]) + max_value
-    digits = draw(st.integers(0, 4))
-    scale = 10**digits
+    scale = 10 ** draw(st.integers(0, 4))
     a, b = _ceil(lo_f * scale), _floor(hi_f * scale)
-    inside = [Fraction(m, scale) for m in (a, b) if Fraction(m, scale) in iv]
     if a <= b:
-        m = draw(st.integers(a, b))
-        if Fraction(m, scale) in iv:
-            inside.append(Fraction(m, scale))
-    return draw(st.sampled_from(points + inside))
+        x = Fraction(draw(st.integers(a, b)), scale)
+        if x in iv:
+            return x
+    return _pick(draw, points)  # type: ignore[no-any-return]
 
 
-@st.composite
 def _decimal(draw: st.DrawFn, low: Fraction, high: Fraction) -> Fraction:
     """A decimal of at most 6 significant digits in ``[low, high]`` (``low`` >= 0)."""
     if high < low:
@@ -376,9 +380,8 @@ def _decimal(draw: st.DrawFn, low: Fraction, high: Fraction) -> Fraction:
     if draw(st.booleans()):
         ends = [x for x in (low, high) if _short(x)]
         if ends:
-            return draw(st.sampled_from(ends))
-    digits = draw(st.integers(0, 3))
-    scale = 10**digits
+            return _pick(draw, ends)  # type: ignore[no-any-return]
+    scale = 10 ** draw(st.integers(0, 3))
     a, b = _ceil(low * scale), min(_floor(high * scale), _MAX_DIGITS)
     if a > b:
         a, b = _ceil(low), min(_floor(high), _MAX_DIGITS)
@@ -421,10 +424,10 @@ def _input_row(
         elif inp.integral:
             most = max_value if high is None else int(high)
             nice = [n for n in (*_NICE_WHOLES, low, most) if low <= n <= most]
-            x = Fraction(draw(st.integers(low, most) | st.sampled_from(nice)))
+            x = Fraction(_pick(draw, nice) if draw(st.booleans()) else draw(st.integers(low, most)))
         else:
             top = Fraction(max_value) if high is None else high
-            x = draw(_decimal(Fraction(0), top))
+            x = _decimal(draw, Fraction(0), top)
             if low and x == 0:
                 x = top if top > 0 else Fraction(1)
         values[inp.id] = x
@@ -609,9 +612,9 @@ class _Builder:
             iv = self.allowed(expr).meet(want)
             if iv.empty:
                 reject()
-            value = self.draw(_in_interval(iv, expr.integral, self.max_value))
+            value = _in_interval(self.draw, iv, expr.integral, self.max_value)
             if not expr.integral and not _short(value):
-                value = self.draw(st.sampled_from(_points(iv, integral=False) or [value]))
+                value = _pick(self.draw, _points(iv, integral=False) or [value])
             self.env[expr.id] = value
             return value
         if isinstance(expr, Ratio):
@@ -646,8 +649,8 @@ class _Builder:
             goal = want.meet(_Interval(Fraction(0), None))
             points = _points(goal, integral=False)
             if points:
-                r = self.draw(st.sampled_from(points))
-                m = self.draw(st.sampled_from((1, 1, 2, 3, 10)) | st.integers(1, 50))
+                r = _pick(self.draw, points)
+                m = self.draw(st.integers(1, 50)) if self.draw(st.booleans()) else 1
                 d = Fraction(r.denominator * m)
                 if d in self.allowed(den) and (den.integral or _short(d)):
                     self.env[den.id] = d
@@ -665,12 +668,12 @@ def _wanted(draw: st.DrawFn, indicator: Indicator, grade: Grade | None) -> dict[
     failing: list[Condition] = []
     four, five = indicator.four_star, indicator.five_star
     if grade is Grade.NOT_MET and isinstance(four, AllOf):
-        failing.append(draw(st.sampled_from(four.conditions)))
+        failing.append(_pick(draw, four.conditions))
     elif grade is Grade.FOUR_STAR:
         if isinstance(four, AllOf):
             holding.extend(four.conditions)
         if isinstance(five, AllOf):
-            failing.append(draw(st.sampled_from(five.conditions)))
+            failing.append(_pick(draw, five.conditions))
     elif grade is Grade.FIVE_STAR:
         for target in (four, five):
             if isinstance(target, AllOf):
@@ -685,7 +688,7 @@ def _wanted(draw: st.DrawFn, indicator: Indicator, grade: Grade | None) -> dict[
             for iv in _condition_interval(cond, thresholds[cond], holds=False)
         ]
         sides = [iv for iv in sides if not iv.empty] or sides
-        out[cond.quantity] = draw(st.sampled_from(sides))
+        out[cond.quantity] = _pick(draw, sides)
     return out
 
 
