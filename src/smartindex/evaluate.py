@@ -103,6 +103,10 @@ def _to_float_column(values: Sequence[Any], input_id: str, errors: dict[int, str
         if v is None or (isinstance(v, str) and not v.strip()):
             out[i] = np.nan
             continue
+        if isinstance(v, _BadCell):
+            out[i] = np.nan
+            errors[i] = v.message
+            continue
         if isinstance(v, bool | np.bool_):
             out[i] = np.nan
             errors[i] = f"{v!r} is a yes/no value, not a number"
@@ -206,15 +210,14 @@ class Engine:
                 magnitude, unit = split_quantity(value)
                 value = magnitude
             inp = self.inputs.get(input_id)
-            if inp is not None and inp.kind is InputKind.CHECKLIST and _is_name_set(value):
-                value = _count_items(inp, value)
-            array = np.asarray(value) if not isinstance(value, str) else np.asarray([value])
-            if array.ndim > 1:
-                raise InputError(
-                    f"input {input_id!r} has {array.ndim} dimensions; give one value per row"
-                )
-            if array.ndim == 1:
-                sizes.add(len(array))
+            if inp is not None and inp.kind is InputKind.CHECKLIST:
+                if _is_name_set(value):
+                    value = _count_items(inp, value)
+                elif isinstance(value, list | tuple) and any(_is_name_set(v) for v in value):
+                    value = [_cell_items(inp, v) for v in value]  # per row: the names achieved
+            size = _row_count(input_id, value)
+            if size is not None:
+                sizes.add(size)
             columns[input_id] = (value, unit)
         if len(sizes) > 1:
             raise InputError(f"inputs have different numbers of rows: {sorted(sizes)}")
@@ -544,6 +547,36 @@ def _is_sequence(value: Any) -> bool:
         and hasattr(value, "__len__")
         and not isinstance(value, str | bytes)
     )
+
+
+@attrs.frozen
+class _BadCell:
+    """A cell already known to be bad (a checklist naming unknown items), with the reason."""
+
+    message: str
+
+
+def _cell_items(inp: Input, value: Any) -> Any:
+    """One row's checklist cell: the item names achieved become their count."""
+    if not _is_name_set(value):
+        return value
+    unknown = sorted(set(value) - set(inp.items))
+    if unknown:
+        return _BadCell(f"unknown checklist item(s) {unknown}; the list is: {', '.join(inp.items)}")
+    return len(set(value))
+
+
+def _row_count(input_id: str, value: Any) -> int | None:
+    """Rows a column gives (``None`` for one value that applies to every row)."""
+    if isinstance(value, np.ndarray):
+        if value.ndim > 1:
+            raise InputError(
+                f"input {input_id!r} has {value.ndim} dimensions; give one value per row"
+            )
+        return None if value.ndim == 0 else len(value)
+    if isinstance(value, str | bytes) or not _is_sequence(value):
+        return None
+    return len(value)
 
 
 def _is_name_set(value: Any) -> bool:

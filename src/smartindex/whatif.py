@@ -135,7 +135,6 @@ class _Solved:
 
     roots: tuple[FracFn, ...]
     poles: tuple[FracFn, ...]
-    derivative: FracFn
 
 
 class _Solver:
@@ -148,6 +147,7 @@ class _Solver:
         self.thresholds: dict[tuple[str, int], tuple[tuple[Condition, Fraction], ...]] = {}
         #: (indicator, quantity) -> (numerator, denominator, every denominator of the formula)
         self.quantity_fns: dict[tuple[str, str], tuple[FracFn, FracFn, tuple[FracFn, ...]]] = {}
+        self.derivatives: dict[tuple[str, str, str], FracFn] = {}
 
     def indicator(self, ind: Indicator) -> None:
         """Solve every (quantity, input) pair of ``ind`` once."""
@@ -166,14 +166,25 @@ class _Solver:
             num, den = sympy.fraction(sympy.together(f - t))
             for inp in inputs:
                 x = syms[inp.id]
-                roots = sympy.solve(num, x) if num.has(x) else []
-                poles = sympy.solve(den, x) if den.has(x) else []
+                roots = _roots(sympy, num, x)
+                poles = _roots(sympy, den, x)
                 self.solved[ind.id, q.id, inp.id] = _Solved(
                     tuple(_compile(r) for r in roots),
                     tuple(_compile(p) for p in poles),
-                    _compile(sympy.cancel(sympy.diff(f, x))),
                 )
         self.done.add(ind.id)
+
+    def derivative(self, ind: Indicator, quantity_id: str, input_id: str) -> FracFn:
+        """The derivative of a quantity by one input, derived by sympy on first use, cached."""
+        key = (ind.id, quantity_id, input_id)
+        if key not in self.derivatives:
+            import sympy
+
+            expr = ind.quantity(quantity_id).expr
+            syms = {i.id: sympy.Symbol(i.id) for i in expr.inputs()}
+            d = sympy.diff(expr.to_sympy(syms), syms[input_id])
+            self.derivatives[key] = _compile(sympy.together(d))
+        return self.derivatives[key]
 
     def own(self, ind: Indicator, grade: Grade) -> tuple[tuple[Condition, Fraction], ...]:
         """The conditions of ``grade``'s own target (empty for '/' or a lost target)."""
@@ -195,6 +206,17 @@ class _Solver:
                         out.append((c, c.value * factor))
             self.thresholds[key] = tuple(out)
         return self.thresholds[key]
+
+
+def _roots(sympy: Any, poly: Any, x: Any) -> list[Any]:
+    """Where the polynomial ``poly`` is zero in ``x``: linear ones directly, others by solve."""
+    if not poly.has(x):
+        return []
+    p = sympy.Poly(poly, x)
+    if p.degree() == 1:
+        a, b = p.all_coeffs()
+        return [-b / a]
+    return list(sympy.solve(poly, x))
 
 
 def _denominators(expr: Expr) -> list[Expr]:
@@ -1001,9 +1023,8 @@ def sensitivity(
         ]
         for q in ind.quantities:
             for inp in q.expr.inputs():
-                solved = solver.solved[ind.id, q.id, inp.id]
                 try:
-                    d = solved.derivative(env)
+                    d = Fraction(solver.derivative(ind, q.id, inp.id)(env))
                 except ZeroDivisionError:
                     continue
                 qv = values[q.id]
