@@ -630,8 +630,6 @@ def _counterexample(sp: Any, ind: Indicator, five: AllOf, c4: Condition) -> dict
     Each ratio's denominator input is fixed to a whole number, which makes most indicators
     linear; the candidate is then verified with exact arithmetic, so it is never a guess.
     """
-    from sympy.solvers.simplex import lpmax, lpmin
-
     inputs = _all_inputs(ind)
     scale = 100
     for _, cond in _conditions(ind):
@@ -642,27 +640,17 @@ def _counterexample(sp: Any, ind: Indicator, five: AllOf, c4: Condition) -> dict
             den = node.denominator if isinstance(node, Ratio) else None
             if isinstance(den, Input):
                 fixed[den.id] = scale
-    syms = {i.id: sp.Symbol(i.id, real=True) for i in inputs}
-    table = {k: (sp.Integer(fixed[k]) if k in fixed else v) for k, v in syms.items()}
-    base: list[Any] = []
-    for inp in inputs:
-        x = table[inp.id]
-        low = inp.bounds.low if inp.bounds.low is not None else Fraction(0)
-        base.append(x >= sp.Rational(low.numerator, low.denominator))
-        if inp.bounds.high is not None:
-            base.append(x <= int(inp.bounds.high))
-        if inp.at_most is not None:
-            base.append(x <= table[inp.at_most.id])
-    base = [c for c in base if c is not sp.true]
-    if any(c is sp.false for c in base):
-        return None
+    free = [i for i in inputs if i.id not in fixed]
+    syms = {i.id: sp.Symbol(i.id, real=True) for i in free}
+    table = {i.id: sp.Integer(fixed[i.id]) if i.id in fixed else syms[i.id] for i in inputs}
     q4 = ind.quantity(c4.quantity)
-    objective = q4.expr.to_sympy(table)
     t4 = _threshold(ind, q4, c4)
     if t4 is None:
         return None
+    # Constraints as linear expressions: (expr, True) means expr == 0, (expr, False) expr <= 0.
+    base = [(table[i.id] - table[i.at_most.id], False) for i in inputs if i.at_most is not None]
     for margin in (Fraction(0), Fraction(1, scale)):
-        constraints = list(base)
+        rows = list(base)
         for c in five.conditions:
             q = ind.quantity(c.quantity)
             t = _threshold(ind, q, c)
@@ -670,27 +658,97 @@ def _counterexample(sp: Any, ind: Indicator, five: AllOf, c4: Condition) -> dict
                 return None
             value = q.expr.to_sympy(table)
             if c.op in (Op.GE, Op.GT):
-                bound = t + (margin if c.op is Op.GT else 0)
-                constraints.append(value >= sp.Rational(bound.numerator, bound.denominator))
+                rows.append((_rational(sp, t + (margin if c.op is Op.GT else 0)) - value, False))
             elif c.op in (Op.LE, Op.LT):
-                bound = t - (margin if c.op is Op.LT else 0)
-                constraints.append(value <= sp.Rational(bound.numerator, bound.denominator))
+                rows.append((value - _rational(sp, t - (margin if c.op is Op.LT else 0)), False))
             else:
-                constraints.append(sp.Eq(value, sp.Rational(t.numerator, t.denominator)))
-        constraints = [c for c in constraints if c is not sp.true]
-        if any(c is sp.false for c in constraints):
-            return None
-        for solve in (lpmin, lpmax):
-            try:
-                _, point = solve(objective, constraints)
-            except Exception:  # infeasible, unbounded or not linear: no counterexample this way
+                rows.append((value - _rational(sp, t), True))
+        objective = q4.expr.to_sympy(table)
+        for sign in (1, -1):
+            point = _linprog(sp, sign * objective, rows, free, syms)
+            if point is None:
                 continue
-            env = {k: Fraction(fixed[k]) if k in fixed else Fraction(0) for k in syms}
-            for sym, val in point.items():
-                env[str(sym)] = Fraction(int(val.p), int(val.q))
+            env = {k: Fraction(v) for k, v in fixed.items()}
+            env.update(point)
             if _verify(ind, five, c4, env):
                 return env
     return None
+
+
+def _rational(sp: Any, value: Fraction) -> Any:
+    return sp.Rational(value.numerator, value.denominator)
+
+
+def _linprog(
+    sp: Any,
+    objective: Any,
+    rows: list[tuple[Any, bool]],
+    free: list[Input],
+    syms: Mapping[str, Any],
+) -> dict[str, Fraction] | None:
+    """Minimise a linear objective exactly with sympy's simplex on matrices.
+
+    None when the problem is not linear, infeasible or unbounded.
+    """
+    from sympy.solvers.simplex import linprog
+
+    xs = [syms[i.id] for i in free]
+
+    def coefficients(expr: Any) -> tuple[list[Any], Any] | None:
+        expr = sp.expand(expr)
+        if not xs:
+            return [], expr
+        try:
+            poly = sp.Poly(expr, *xs)
+        except sp.PolynomialError:
+            return None
+        if poly.total_degree() > 1 or not all(c.is_Rational for c in poly.coeffs()):
+            return None
+        return [poly.coeff_monomial(x) for x in xs], poly.coeff_monomial(1)
+
+    goal = coefficients(objective)
+    if goal is None:
+        return None
+    a_ub: list[list[Any]] = []
+    b_ub: list[Any] = []
+    a_eq: list[list[Any]] = []
+    b_eq: list[Any] = []
+    for expr, is_eq in rows:
+        parsed = coefficients(expr)
+        if parsed is None:
+            return None
+        coeffs, const = parsed
+        if not any(coeffs):
+            if (const != 0) if is_eq else (const > 0):
+                return None  # a constant constraint that fails: infeasible
+            continue
+        (a_eq if is_eq else a_ub).append(coeffs)
+        (b_eq if is_eq else b_ub).append(-const)
+    if not xs:
+        return {}
+    for k, inp in enumerate(free):  # variables are non-negative; other bounds become rows
+        low, high = inp.bounds.low, inp.bounds.high
+        unit_row = [sp.Integer(1 if j == k else 0) for j in range(len(xs))]
+        if low is not None and low > 0:
+            a_ub.append([-c for c in unit_row])
+            b_ub.append(-_rational(sp, low))
+        if high is not None:
+            a_ub.append(unit_row)
+            b_ub.append(_rational(sp, high))
+    try:
+        _, values = linprog(
+            sp.Matrix([goal[0]]),
+            sp.Matrix(a_ub) if a_ub else None,
+            sp.Matrix(b_ub) if b_ub else None,
+            sp.Matrix(a_eq) if a_eq else None,
+            sp.Matrix(b_eq) if b_eq else None,
+        )
+    except Exception:  # infeasible or unbounded: no counterexample this way
+        return None
+    return {
+        inp.id: Fraction(int(sp.Rational(v).p), int(sp.Rational(v).q))
+        for inp, v in zip(free, values, strict=True)
+    }
 
 
 def _gcd(a: int, b: int) -> int:
