@@ -52,6 +52,20 @@ def test_docs_quick_start_matches_the_readme() -> None:
     assert _python_blocks(DOCS / "index.md")[0] == _python_blocks(ROOT / "README.md")[0]
 
 
+def test_readme_demo_sample_is_what_demo_prints() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (sample,) = re.findall(r"```text\n(.*?)```", readme, re.DOTALL)
+    proc = subprocess.run(
+        [sys.executable, "-m", "smartindex", "demo"],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert sample in proc.stdout
+
+
 def test_catalog_page_is_generated_from_the_current_catalog() -> None:
     proc = subprocess.run(
         [sys.executable, str(DOCS / "gen_catalog.py"), "--check"],
