@@ -14,7 +14,7 @@ import re
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import attrs
 import numpy as np
@@ -70,7 +70,7 @@ class InputTable:
     """Raw inputs normalised to float64 columns in declared units, with per-cell problems."""
 
     n_rows: int
-    labels: list[str]
+    labels: Sequence[str]
     raw: dict[str, FloatArray]  # magnitudes as given
     factor: dict[str, Fraction]  # exact factor from given unit to declared unit
     cell_errors: dict[str, dict[int, str]]  # input id -> row -> message
@@ -88,6 +88,47 @@ class InputTable:
     def exact(self, input_id: str, row: int) -> Fraction:
         """The exact value of one cell, in the declared unit."""
         return Fraction(repr(float(self.raw[input_id][row]))) * self.factor[input_id]
+
+
+class RowNumbers(Sequence[str]):
+    """The labels ``"0"``, ``"1"``, ... of unlabelled rows, made when read.
+
+    A million rows would otherwise spend more on label strings than on grading them.
+    """
+
+    def __init__(self, n: int) -> None:
+        self._rows = range(n)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [str(i) for i in self._rows[index]]
+        return str(self._rows[index])
+
+    def __iter__(self) -> Iterator[str]:
+        return map(str, self._rows)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RowNumbers):
+            return self._rows == other._rows
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]  # equal to lists, so unhashable like them
+
+    def __repr__(self) -> str:
+        return f"RowNumbers({len(self._rows)})"
+
+
+def _label_list(labels: Any) -> Sequence[str]:
+    return labels if isinstance(labels, RowNumbers) else list(labels)
 
 
 def _label_column(names: Sequence[str]) -> str | None:
@@ -224,17 +265,17 @@ class Engine:
         n = sizes.pop() if sizes else 1
         if labels is None:
             if label_values is None:
-                labels = [str(i) for i in range(n)]
+                labels = RowNumbers(n)
             else:
                 labels = (
                     [str(label_values)] * n
                     if isinstance(label_values, str)
                     else [str(x) for x in label_values]
                 )
-        return self._assemble(n, list(labels), columns)
+        return self._assemble(n, _label_list(labels), columns)
 
     def _assemble(
-        self, n: int, labels: list[str], columns: Mapping[str, tuple[Any, str | None]]
+        self, n: int, labels: Sequence[str], columns: Mapping[str, tuple[Any, str | None]]
     ) -> InputTable:
         if len(labels) != n:
             raise InputError(f"{len(labels)} labels for {n} rows")
@@ -290,6 +331,12 @@ class Engine:
     # --- evaluation -----------------------------------------------------------------------
     def evaluate(self, data: Any, labels: Any = None) -> EvaluationResult:
         """Evaluate every indicator over every row of ``data``."""
+        if isinstance(data, dict):  # one city of plain numbers: compiled float path, same grades
+            from smartindex.onecity import evaluate_one
+
+            one = evaluate_one(self, data, labels)
+            if one is not None:
+                return one
         table = self.table(data, labels)
         problems = self._input_problems(table)
         results = {ind.id: self._indicator(ind, table, problems) for ind in self.catalog}
@@ -405,14 +452,7 @@ class Engine:
         five, five_gap = self._target(ind, ind.five_star, quantities, invalid, exact_row, table)
         codes = _codes(four, five, n)
         codes[invalid] = INVALID
-        gaps = {
-            qid: np.where(codes == NOT_MET, four_gap.get(qid, np.nan), np.nan) for qid in quantities
-        }
-        for qid, gap in five_gap.items():
-            gaps[qid] = np.where(codes == FOUR, gap, gaps[qid])
-        for qid in list(gaps):
-            if np.isnan(gaps[qid]).all():
-                del gaps[qid]
+        gaps = _Gaps(codes, quantities, four_gap, five_gap)
         five_known = not isinstance(ind.five_star, MissingFromSource)
         return IndicatorResult(
             quantities, codes, RowErrors(n, tuple(every_row), errors), gaps, five_known
@@ -426,15 +466,15 @@ class Engine:
         invalid: BoolArray,
         exact_row: Any,
         table: InputTable | None = None,
-    ) -> tuple[BoolArray | None, dict[str, FloatArray]]:
+    ) -> tuple[BoolArray | None, list[_Outcome]]:
         n = len(invalid)
         if isinstance(target, NoTarget):
-            return np.ones(n, dtype=bool), {}
+            return np.ones(n, dtype=bool), []
         if isinstance(target, MissingFromSource):
-            return None, {}
+            return None, []
         assert isinstance(target, AllOf)
         ok = np.ones(n, dtype=bool)
-        gaps: dict[str, FloatArray] = {}
+        outcomes: list[_Outcome] = []
         for cond in target.conditions:
             q = ind.quantity(cond.quantity)
             exact_t = cond.value * conversion_factor(cond.unit, q.unit)
@@ -455,12 +495,9 @@ class Engine:
                 exact_cond = attrs.evolve(cond, value=exact_t)
                 for i in rows:
                     holds[i] = exact_cond.holds(exact_row(int(i))[cond.quantity])
-            gap = np.where(holds, np.nan, t - x)
-            gaps[cond.quantity] = (
-                gap if cond.quantity not in gaps else np.fmax(gaps[cond.quantity], gap)
-            )
+            outcomes.append((cond.quantity, t, holds))
             ok &= holds
-        return ok, gaps
+        return ok, outcomes
 
 
 def _compared_quantities(ind: Indicator) -> set[str]:
@@ -629,6 +666,54 @@ class RowErrors(Mapping[int, list[str]]):
         return self._n if self._every_row else len(self._by_row)
 
 
+#: One condition's outcome over all rows: quantity id, threshold (quantity unit), whether it holds.
+_Outcome = tuple[str, float, BoolArray]
+
+
+class _Gaps(Mapping[str, FloatArray]):
+    """``threshold - value`` per quantity for the next grade's unmet conditions, built when read.
+
+    Few callers read gaps; building them eagerly cost several passes and 8 bytes per row and
+    quantity, more than grading itself.
+    """
+
+    def __init__(
+        self,
+        codes: npt.NDArray[np.int8],
+        quantities: Mapping[str, FloatArray],
+        four: Sequence[_Outcome],
+        five: Sequence[_Outcome],
+    ) -> None:
+        self._args = (codes, quantities, four, five)
+
+    @functools.cached_property
+    def _arrays(self) -> dict[str, FloatArray]:
+        codes, quantities, four, five = self._args
+        per_grade: list[dict[str, FloatArray]] = []
+        for outcomes in (four, five):
+            gaps: dict[str, FloatArray] = {}
+            for qid, t, holds in outcomes:
+                gap = np.where(holds, np.nan, t - quantities[qid])
+                gaps[qid] = gap if qid not in gaps else np.fmax(gaps[qid], gap)
+            per_grade.append(gaps)
+        four_gap, five_gap = per_grade
+        out = {
+            qid: np.where(codes == NOT_MET, four_gap.get(qid, np.nan), np.nan) for qid in quantities
+        }
+        for qid, gap in five_gap.items():
+            out[qid] = np.where(codes == FOUR, gap, out[qid])
+        return {qid: gap for qid, gap in out.items() if not np.isnan(gap).all()}
+
+    def __getitem__(self, quantity_id: str) -> FloatArray:
+        return self._arrays[quantity_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._arrays)
+
+    def __len__(self) -> int:
+        return len(self._arrays)
+
+
 @attrs.frozen
 class IndicatorResult:
     """One indicator's results over all rows."""
@@ -636,7 +721,7 @@ class IndicatorResult:
     quantities: dict[str, FloatArray]
     codes: npt.NDArray[np.int8]
     errors: Mapping[int, list[str]]
-    gaps: dict[str, FloatArray]  # threshold - value for conditions of the next grade not met
+    gaps: Mapping[str, FloatArray]  # threshold - value for conditions of the next grade not met
     five_star_known: bool
 
 
@@ -644,7 +729,7 @@ class EvaluationResult:
     """Every row's quantities and grade for every indicator, in input order."""
 
     def __init__(
-        self, catalog: Catalog, labels: list[str], results: dict[str, IndicatorResult]
+        self, catalog: Catalog, labels: Sequence[str], results: dict[str, IndicatorResult]
     ) -> None:
         self.catalog = catalog
         self.labels = labels
