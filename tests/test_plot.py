@@ -9,7 +9,7 @@ import pytest
 
 from smartindex.catalog.shandong import FIRST_BATCH
 from smartindex.io import read_inputs
-from smartindex.plot import gap_chart, grade_heatmap, threshold_plot
+from smartindex.plot import gap_chart, grade_heatmap, has_cjk_font, threshold_plot
 from smartindex.whatif import monte_carlo, scenarios
 
 EXAMPLE = str(resources.files("smartindex").joinpath("data/example-city.csv"))
@@ -45,7 +45,6 @@ def test_grade_heatmap_of_scenarios_is_capped(tmp_path: Path) -> None:
     assert big[1] > small[1]
 
 
-@pytest.mark.filterwarnings("ignore:Glyph:UserWarning")  # no CJK font on CI machines
 def test_gap_chart_per_department(tmp_path: Path) -> None:
     report = FIRST_BATCH.gap(read_inputs(EXAMPLE))
     fig = gap_chart(report)
@@ -56,6 +55,16 @@ def test_gap_chart_per_department(tmp_path: Path) -> None:
     assert len(bars) == 4 * len(report.by_department())
     total = sum(p.get_width() for p in bars)
     assert total == sum(len(v) for v in report.by_department().values())
+    shown = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    names = list(report.by_department())
+    if has_cjk_font():
+        assert shown == names
+    else:
+        assert shown == [fig.smartindex_labels[n] for n in names]
+    english = {n: f"department {i}" for i, n in enumerate(names)}
+    fig = gap_chart(report, labels=english)
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == list(english.values())
+    save(fig, tmp_path / "gaps-en.png")
 
 
 def test_threshold_plot_per_city_and_over_a_scenario_axis(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ import subprocess
 import sys
 from fractions import Fraction
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -495,6 +496,29 @@ def test_monte_carlo_is_seeded_and_admissible() -> None:
         FIRST_BATCH, base, {"download_speed": lambda rng, n: rng.uniform(30, 31, n)}, n=10
     )
     assert custom.shares("mobile_download_speed")["mobile_download_speed"]["five_star"] == 1.0
+
+
+def test_the_example_study_runs_and_draws_its_plots(tmp_path: Path) -> None:
+    script = Path(__file__).resolve().parents[1] / "docs" / "whatif_example.py"
+    proc = subprocess.run(
+        [sys.executable, "-W", "error::UserWarning", str(script), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "open_data" not in proc.stderr
+    pngs = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert pngs == [
+        "bus-threshold.png",
+        "gaps-by-department.png",
+        "grades.png",
+        "speed-monte-carlo.png",
+    ]
+    for png in tmp_path.glob("*.png"):
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert png.stat().st_size > 10_000
 
 
 def test_whatif_keeps_heavy_imports_lazy() -> None:

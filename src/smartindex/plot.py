@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from smartindex.whatif import Gap, GapReport, ScenarioResult
 
-__all__ = ["gap_chart", "grade_heatmap", "threshold_plot"]
+__all__ = ["gap_chart", "grade_heatmap", "has_cjk_font", "threshold_plot"]
 
 #: Colours per grade code (-2 invalid .. 2 five-star), the same as the HTML display.
 COLOURS = ("#b00020", "#777777", "#b35900", "#4d8fd6", "#1a7f37")
@@ -41,6 +41,14 @@ def _style() -> Iterator[None]:
         warnings.filterwarnings("ignore", message=r"(?i).*glyph.*missing")
         warnings.filterwarnings("ignore", message=r"(?i).*findfont.*")
         yield
+
+
+def has_cjk_font() -> bool:
+    """Whether matplotlib can find a font with Chinese glyphs (see ``CJK_FONTS``)."""
+    from matplotlib import font_manager
+
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return any(n in names for n in CJK_FONTS[:-1]) or any("CJK" in n for n in names)
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -79,7 +87,9 @@ def gap_chart(
     """Per department: how many indicator gaps it must close, by target grade and kind.
 
     Bars are stacked: reachable by one input's change, to four and to five stars; needing several
-    inputs; and undecidable (the source lost the target).
+    inputs; and undecidable (the source lost the target). Departments are labelled with their
+    Chinese names, or ``labels[name]``; without a CJK font they become ``D01``, ``D02``, ... and
+    ``fig.smartindex_labels`` maps each name to its code.
     """
     depts = report.by_department()
     names = list(depts)
@@ -98,6 +108,9 @@ def gap_chart(
             widths = np.array([float(sum(pick(g) for g in depts[d])) for d in names])
             ax.barh(range(len(names)), widths, left=left, color=colour, label=kind)
             left += widths
+        if labels is None and not has_cjk_font():  # Chinese would draw as empty boxes
+            labels = {d: f"D{i:02d}" for i, d in enumerate(names, start=1)}
+        fig.smartindex_labels = dict(labels or {})  # type: ignore[attr-defined]
         shown = [(labels or {}).get(d, d) for d in names]
         ax.set_yticks(range(len(names)), shown, fontsize=8)
         ax.invert_yaxis()
