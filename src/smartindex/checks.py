@@ -8,6 +8,7 @@ would fix it. ``Report.ok`` is true when there is no error and no warning; notes
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from fractions import Fraction
@@ -670,8 +671,14 @@ def _counterexample(sp: Any, ind: Indicator, five: AllOf, c4: Condition) -> dict
                 continue
             env = {k: Fraction(v) for k, v in fixed.items()}
             env.update(point)
-            if _verify(ind, five, c4, env):
-                return env
+            for rounding in (None, math.floor, math.ceil):  # whole numbers for counts and ranks
+                candidate = dict(env)
+                if rounding is not None:
+                    for inp in free:
+                        if inp.integral:
+                            candidate[inp.id] = Fraction(rounding(candidate[inp.id]))
+                if _verify(ind, five, c4, candidate):
+                    return candidate
     return None
 
 

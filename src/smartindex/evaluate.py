@@ -51,7 +51,8 @@ CODE_NAMES = {
 }
 #: Relative width of the band around a threshold inside which rows are re-decided exactly.
 NEAR = 1e-9
-LABEL_COLUMNS = ("label", "city", "name", "scenario")
+#: Header cells naming the label column (lower-cased): English, and the usual Chinese ones.
+LABEL_COLUMNS = ("label", "city", "name", "scenario", "城市", "城市名称", "名称", "地区", "情景")
 _FULL_WIDTH_BRACKETS = str.maketrans({"［": "[", "］": "]", "【": "[", "】": "]"})
 _HEADER = re.compile(r"^\s*(?P<name>[^\[\]]+?)\s*(?:\[(?P<unit>[^\[\]]*)\])?\s*$")
 
