@@ -1,5 +1,6 @@
 import json
 import math
+import re
 import subprocess
 import sys
 from fractions import Fraction
@@ -519,6 +520,17 @@ def test_the_example_study_runs_and_draws_its_plots(tmp_path: Path) -> None:
     for png in tmp_path.glob("*.png"):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert png.stat().st_size > 10_000
+
+
+def test_the_whatif_page_code_runs_in_order() -> None:
+    page = Path(__file__).resolve().parents[1] / "docs" / "whatif.md"
+    blocks = re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.DOTALL)
+    assert len(blocks) == 4
+    namespace: dict[str, Any] = {}
+    for i, block in enumerate(blocks):
+        exec(compile(block, f"docs/whatif.md block {i}", "exec"), namespace)
+    assert namespace["plan"].cost == 50 * 15 + 3 * 181
+    assert namespace["grid"].n == 32
 
 
 def test_whatif_keeps_heavy_imports_lazy() -> None:
