@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import subprocess
+import sys
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -233,3 +235,30 @@ def test_inputs_are_shared_objects_not_copies() -> None:
     assert node.numerator is PART
     assert isinstance(node.numerator, Input)
     assert node.numerator.at_most is TOTAL
+
+
+# --- rendering and lazy imports ------------------------------------------------------------
+
+
+def test_every_shipped_formula_renders_as_latex_and_plain_text() -> None:
+    for ind in FIRST_BATCH:
+        for q in ind.quantities:
+            latex = q.expr.to_latex()
+            assert latex
+            assert "_" not in latex.replace(r"\_", "")  # ids are set upright, not subscripted
+            assert q.expr.formula()
+    hospital = FIRST_BATCH["hospital_smart_service"].quantities[0].expr
+    assert hospital.to_latex() == (
+        r"\frac{\mathrm{public\_hospitals\_emr\_level3\_plus}}{\mathrm{public\_hospitals}}"
+    )
+    assert hospital.formula() == "(public_hospitals_emr_level3_plus) / (public_hospitals)"
+
+
+def test_parser_loader_and_checks_import_neither_sympy_nor_yaml() -> None:
+    code = (
+        "import sys, smartindex.formula, smartindex.load, smartindex.checks\n"
+        "heavy = {'sympy', 'yaml', 'pandas', 'matplotlib'} & set(sys.modules)\n"
+        "assert not heavy, heavy\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
