@@ -236,7 +236,7 @@ def test_case_through_the_python_api(case: dict[str, Any], tmp_path: Path) -> No
         assert not caught, messages
     header, rows = edited_table(case)
     assert result.n_rows == len(rows)
-    assert result.labels == [r[0] for r in rows]
+    assert list(result.labels) == [r[0] for r in rows]
     grades = expected_grades(case)
     for ind in FIRST_BATCH:
         assert result.grades(ind.id) == grades[ind.id], ind.id
