@@ -31,8 +31,12 @@ from pathlib import Path
 
 import atheris
 
-with atheris.instrument_imports():
+with atheris.instrument_imports(include=["smartindex"]):
     import smartindex
+    import smartindex.evaluate
+    import smartindex.formula
+    import smartindex.units
+    import smartindex.validation
     from smartindex.catalog.shandong import FIRST_BATCH
     from smartindex.io import read_inputs
     from smartindex.load import load_catalog, save_catalog
