@@ -227,7 +227,13 @@ def check_data(data: object) -> Report:
                     "input; declare it under inputs",
                 )
             used |= names
-        wholes = {x.get("at_most") for x in inputs if x.get("id") in used}
+        whole_of = {x.get("id"): x.get("at_most") for x in inputs}
+        wholes: set[Any] = set()
+        for start in used:  # every whole up a used part's chain counts as used
+            node = whole_of.get(start)
+            while node is not None and node not in wholes and len(wholes) <= len(inputs):
+                wholes.add(node)
+                node = whole_of.get(node)
         for input_id in input_ids:
             if isinstance(input_id, str) and input_id not in used and input_id not in wholes:
                 findings.append(
