@@ -215,15 +215,15 @@ def test_markdown_report(result: EvaluationResult) -> None:
 
 def test_markdown_embeds_the_heat_map(result: EvaluationResult) -> None:
     md = render_markdown(result)
-    assert "![grade heat map](data:image/png;base64," in md
+    assert "![Grade heat map](data:image/png;base64," in md
 
 
 def test_heat_map_is_a_png_sized_by_the_catalog(result: EvaluationResult) -> None:
     png = grade_heatmap_png(result)
     assert png is not None
     width, height = _png_size(png)
-    assert width >= 400
-    assert height >= 22 * len(FIRST_BATCH)  # 0.22 inch per indicator at 100 dpi
+    assert width >= 28 * len(FIRST_BATCH)  # 0.28 inch per indicator at 100 dpi
+    assert height >= 250
 
 
 def test_heat_map_colours_follow_the_grades() -> None:
@@ -236,7 +236,7 @@ def test_heat_map_colours_follow_the_grades() -> None:
     assert png is not None
     pixels = matplotlib.image.imread(io.BytesIO(png), format="png")[:, :, :3]
     green = np.all(np.abs(pixels - np.array([0x1A, 0x7F, 0x37]) / 255) < 0.02, axis=2)
-    orange = np.all(np.abs(pixels - np.array([0xD9, 0x82, 0x2B]) / 255) < 0.02, axis=2)
+    orange = np.all(np.abs(pixels - np.array([0xB3, 0x59, 0x00]) / 255) < 0.02, axis=2)
     codes = [res.grade(ind.id, 0) for ind in FIRST_BATCH]
     assert green.any() == ("five_star" in codes)
     assert orange.any() == ("not_met" in codes)
@@ -287,8 +287,21 @@ def _run_chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[byt
 @pytest.fixture(scope="module")
 def html_file(tmp_path_factory: pytest.TempPathFactory, result: EvaluationResult) -> Path:
     path = tmp_path_factory.mktemp("report") / "report.html"
-    write_report(result, path)
+    write_report(result, path, data=read_inputs(EXAMPLE))
     return path
+
+
+def test_report_plots_with_gaps_add_the_department_chart() -> None:
+    from smartindex.plot import has_cjk_font
+
+    data = read_inputs(EXAMPLE)
+    res = FIRST_BATCH.evaluate(data)
+    html = render_html(res, data=data)
+    assert '<img alt="Grade heat map" src="data:image/png;base64,' in html
+    assert '<img alt="Open gaps per department" src="data:image/png;base64,' in html
+    if not has_cjk_font():  # the chart draws codes; the page says which department each is
+        assert re.search(r"D\d\d: 市大数据中心", html)
+    assert "Open gaps per department" not in render_html(res)
 
 
 def test_chromium_renders_the_report_text(tmp_path: Path, html_file: Path) -> None:
@@ -302,7 +315,8 @@ def test_chromium_renders_the_report_text(tmp_path: Path, html_file: Path) -> No
     assert "★★★★★" in dom
     assert "市大数据中心" in dom
     assert "jointly with" in dom
-    assert 'alt="grade heat map"' in dom
+    assert 'alt="Grade heat map"' in dom
+    assert 'alt="Open gaps per department"' in dom
 
 
 def test_chromium_screenshot_is_a_png_showing_the_grades(tmp_path: Path, html_file: Path) -> None:

@@ -27,6 +27,7 @@ from smartindex.thresholds import AllOf
 if TYPE_CHECKING:
     from smartindex.evaluate import EvaluationResult
     from smartindex.model import Catalog, Indicator
+    from smartindex.whatif import GapReport
 
 __all__ = [
     "Gap",
@@ -36,7 +37,9 @@ __all__ = [
     "markdown_table",
     "render_html",
     "render_markdown",
+    "report_plots",
     "responsibility_matrix",
+    "whatif_gaps",
     "write_report",
 ]
 
@@ -45,8 +48,8 @@ __all__ = [
 GRADE_COLOUR = {
     "five_star": "#1a7f37",
     "four_star": "#4d8fd6",
-    "not_met": "#d9822b",
-    "unknown": "#9a9a9a",
+    "not_met": "#b35900",
+    "unknown": "#777777",
     "invalid": "#b00020",
 }
 _GRADE_CODE = {"invalid": -2, "unknown": -1, "not_met": 0, "four_star": 1, "five_star": 2}
@@ -130,16 +133,19 @@ def _gap(result: EvaluationResult, ind: Indicator, row: int) -> Gap | None:
     return Gap(row, ind.id, grade, target_name, tuple(needs))
 
 
-def _input_changes(
-    result: EvaluationResult, data: Any
-) -> dict[tuple[int, str, str], tuple[str, ...]]:
-    """(row, indicator, target) -> the smallest one-input changes that reach the target."""
+def whatif_gaps(result: EvaluationResult, data: Any) -> GapReport | None:
+    """The exact one-input gaps of ``data`` (``whatif.gap``), or ``None`` beyond the row limit."""
     if data is None or result.n_rows > MAX_CHANGE_ROWS:
-        return {}
+        return None
     from smartindex.whatif import gap
 
+    return gap(result.catalog, data)
+
+
+def _input_changes(report: GapReport | None) -> dict[tuple[int, str, str], tuple[str, ...]]:
+    """(row, indicator, target) -> the smallest one-input changes that reach the target."""
     out: dict[tuple[int, str, str], tuple[str, ...]] = {}
-    for g in gap(result.catalog, data):
+    for g in report or ():
         if g.status != "open":
             continue
         ranked = sorted(g.changes, key=lambda c: (not c.with_direction, c.relative))
@@ -147,15 +153,18 @@ def _input_changes(
     return out
 
 
-def department_gaps(result: EvaluationResult, data: Any = None) -> dict[str, list[Gap]]:
+def department_gaps(
+    result: EvaluationResult, data: Any = None, *, gap_report: GapReport | None = None
+) -> dict[str, list[Gap]]:
     """Department -> open gaps over every row: each indicator below five stars it answers for.
 
     An indicator answered for jointly appears under every one of its departments; a row whose
     five-star target the source lost has no open gap once it meets four stars. Given the raw
     ``data`` the result came from (up to ``MAX_CHANGE_ROWS`` rows), each gap also lists the
-    smallest change of single inputs that reaches the next grade, solved exactly.
+    smallest change of single inputs that reaches the next grade, solved exactly (pass
+    ``gap_report`` instead when it is already computed).
     """
-    changes = _input_changes(result, data)
+    changes = _input_changes(gap_report if gap_report is not None else whatif_gaps(result, data))
     out: dict[str, list[Gap]] = {}
     for dept, entries in responsibility_matrix(result.catalog).items():
         gaps = out.setdefault(dept, [])
@@ -168,44 +177,50 @@ def department_gaps(result: EvaluationResult, data: Any = None) -> dict[str, lis
     return out
 
 
-def grade_heatmap_png(result: EvaluationResult, *, max_rows: int = 40) -> bytes | None:
-    """A heat map of grades (indicators x rows) as PNG bytes, or ``None`` without matplotlib.
-
-    Only the first ``max_rows`` rows are drawn, so a large scenario file stays readable.
-    """
-    try:
-        from matplotlib.colors import ListedColormap
-        from matplotlib.figure import Figure
-    except ImportError:
-        return None
-    import numpy as np
-
-    catalog = result.catalog
-    ids = [ind.id for ind in catalog]
-    n = min(result.n_rows, max_rows)
-    codes = np.array([[int(result.codes(i)[r]) for r in range(n)] for i in ids], dtype=float)
-    order = ["invalid", "unknown", "not_met", "four_star", "five_star"]
-    cmap = ListedColormap([GRADE_COLOUR[g] for g in order])
-    fig = Figure(figsize=(max(5.0, 2.5 + 0.9 * n), 1.4 + 0.22 * len(ids)), dpi=100)
-    ax = fig.subplots()
-    ax.imshow(codes, cmap=cmap, vmin=-2.5, vmax=2.5, aspect="auto", interpolation="nearest")
-    ax.set_yticks(range(len(ids)), ids, fontsize=7)
-    labels = [_ascii_label(lab, r) for r, lab in enumerate(result.labels[:n])]
-    ax.set_xticks(range(n), labels, fontsize=7, rotation=30, ha="right")
-    ax.set_title(
-        "Grades: green five-star, blue four-star, orange not met,\ngrey unknown, red invalid",
-        fontsize=8,
-    )
-    fig.tight_layout()
+def _png(fig: Any) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png")
+    fig.savefig(buf, format="png", dpi=100)
     return buf.getvalue()
 
 
-def _ascii_label(label: str, row: int) -> str:
-    """A plot label the default font can draw: labels in other scripts become ``row N``."""
-    short = label.split(" (", maxsplit=1)[0]
-    return short if short.isascii() else f"row {row}"
+def _has_matplotlib() -> bool:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def grade_heatmap_png(result: EvaluationResult, *, max_rows: int = 40) -> bytes | None:
+    """The grade heat map of ``smartindex.plot`` as PNG bytes, or ``None`` without matplotlib.
+
+    Only the first ``max_rows`` rows are drawn, so a large scenario file stays readable.
+    """
+    if not _has_matplotlib():
+        return None
+    from smartindex.plot import grade_heatmap
+
+    return _png(grade_heatmap(result, max_rows=max_rows))
+
+
+def report_plots(
+    result: EvaluationResult, gap_report: GapReport | None = None
+) -> list[tuple[str, bytes, dict[str, str]]]:
+    """(title, PNG, label legend) of each plot: the heat map, and the gap chart given gaps.
+
+    The legend maps the codes a plot drew in place of Chinese names (no CJK font) to the names.
+    """
+    heatmap = grade_heatmap_png(result)
+    if heatmap is None:
+        return []
+    plots: list[tuple[str, bytes, dict[str, str]]] = [("Grade heat map", heatmap, {})]
+    if gap_report is not None and len(gap_report):
+        from smartindex.plot import gap_chart
+
+        fig = gap_chart(gap_report)
+        legend = dict(getattr(fig, "smartindex_labels", {}))
+        plots.append(("Open gaps per department", _png(fig), {v: k for k, v in legend.items()}))
+    return plots
 
 
 def _png_data_uri(png: bytes) -> str:
@@ -222,8 +237,8 @@ table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.9rem}
 th,td{border:1px solid #d0d7de;padding:.25rem .5rem;text-align:left;vertical-align:top}
 th{background:#f6f8fa}code{font-size:.85em}
 .grade{font-weight:600;white-space:nowrap;color:#fff;border-radius:3px;padding:0 .35rem}
-.five_star{background:#1a7f37}.four_star{background:#4d8fd6}.not_met{background:#d9822b}
-.unknown{background:#9a9a9a}.invalid{background:#b00020}
+.five_star{background:#1a7f37}.four_star{background:#4d8fd6}.not_met{background:#b35900}
+.unknown{background:#777777}.invalid{background:#b00020}
 .joint{color:#57606a;font-size:.85em}.muted{color:#57606a}
 nav ul{columns:2}img{max-width:100%}
 """
@@ -288,12 +303,15 @@ def render_html(
             ["table", *map(_h, result.labels)], [list(map(_h, r)) for r in _counts_rows(result)]
         ),
     ]
-    png = grade_heatmap_png(result) if plots else None
-    if png is not None:
-        out += [
-            '<h2 id="plots">Grade heat map</h2>',
-            f'<img alt="grade heat map" src="{_png_data_uri(png)}">',
-        ]
+    gap_report = whatif_gaps(result, data)
+    for title, png, legend in report_plots(result, gap_report) if plots else []:
+        out += [f"<h2>{_h(title)}</h2>", f'<img alt="{_h(title)}" src="{_png_data_uri(png)}">']
+        if legend:
+            out.append(
+                '<p class="muted">'
+                + "; ".join(f"{_h(code)}: {_h(name)}" for code, name in legend.items())
+                + "</p>"
+            )
     for r, label in enumerate(result.labels):
         out.append(f'<h2 id="row-{r}">{_h(label)}</h2>')
         for table, indicators in catalog.by_table().items():
@@ -314,7 +332,7 @@ def render_html(
         "named), and every open gap: an indicator below five stars in a row, with what the "
         "next grade needs.</p>"
     )
-    gaps = department_gaps(result, data)
+    gaps = department_gaps(result, gap_report=gap_report)
     for dept, entries in responsibility_matrix(catalog).items():
         out.append(f"<h3>{_h(dept)}</h3><ul>")
         for ind, others in entries:
@@ -376,9 +394,11 @@ def render_markdown(
         markdown_table(["table", *result.labels], _counts_rows(result)),
         "",
     ]
-    png = grade_heatmap_png(result) if plots else None
-    if png is not None:
-        out += ["## Grade heat map", "", f"![grade heat map]({_png_data_uri(png)})", ""]
+    gap_report = whatif_gaps(result, data)
+    for title, png, legend in report_plots(result, gap_report) if plots else []:
+        out += [f"## {title}", "", f"![{title}]({_png_data_uri(png)})", ""]
+        if legend:
+            out += ["; ".join(f"{code}: {name}" for code, name in legend.items()), ""]
     for r, label in enumerate(result.labels):
         out += [f"## {label}", ""]
         for table, indicators in catalog.by_table().items():
@@ -394,7 +414,7 @@ def render_markdown(
             ]
             out += [markdown_table(["id", "indicator", "value", "grade"], rows), ""]
     out += ["## Responsibility matrix and open gaps", ""]
-    gaps = department_gaps(result, data)
+    gaps = department_gaps(result, gap_report=gap_report)
     for dept, entries in responsibility_matrix(catalog).items():
         out += [f"### {dept}", ""]
         for ind, others in entries:
