@@ -118,3 +118,20 @@ def test_gen_catalog_formula_rendering() -> None:
         == "1/3 × (a / t) + 2/3 × (b / t)"
     )
     assert gen_catalog.formula(growth(a, b)) == "(a − b) / (b)"
+
+
+def test_cli_page_lists_every_command() -> None:
+    import argparse
+
+    from smartindex.cli import build_parser
+
+    page = (DOCS / "cli.md").read_text(encoding="utf-8")
+
+    def leaves(parser: argparse.ArgumentParser, prefix: list[str]) -> list[str]:
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if not subs:
+            return [" ".join(prefix)]
+        return [leaf for n, c in subs[0].choices.items() for leaf in leaves(c, [*prefix, n])]
+
+    for command in leaves(build_parser(), []):
+        assert f"`smartindex {command}" in page, command
