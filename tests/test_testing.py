@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from hypothesis import find, given, settings
@@ -421,3 +423,31 @@ def test_wording_op_reads_the_wording_table(condition, op) -> None:
 def test_shipped_catalog_with_slash_targets_is_never_not_met() -> None:
     ind = FIRST_BATCH["building_energy_metering"]
     assert isinstance(ind.four_star, type(no_target()))
+
+
+# --- the docs page's examples run as written --------------------------------------------------
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "property-testing.md"
+
+
+def test_the_docs_examples_run_under_pytest(tmp_path) -> None:
+    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), re.DOTALL)
+    assert len(blocks) >= 2
+    for i, block in enumerate(blocks):
+        (tmp_path / f"test_doc_example_{i}.py").write_text(block, encoding="utf-8")
+    (tmp_path / "conftest.py").write_text(
+        "from hypothesis import settings\n"
+        "settings.register_profile('doc', max_examples=15, deadline=None)\n"
+        "settings.load_profile('doc')\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "5 passed" in proc.stdout
