@@ -11,7 +11,7 @@ import math
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
 from smartindex import Grade
@@ -150,3 +150,26 @@ def test_data_frames_grade_like_mappings(frame) -> None:
     for ind in FIRST_BATCH:
         assert from_frame.grades(ind.id) == from_mapping.grades(ind.id)
         assert "invalid" not in from_frame.grades(ind.id)
+
+
+WEIGHTED = ("home_energy_auto_metering", "environment_monitoring", "invention_patent_growth")
+
+
+@pytest.mark.parametrize("indicator_id", WEIGHTED)
+def test_float_noise_at_a_threshold_never_moves_a_grade(indicator_id) -> None:
+    # Weights 1/3 and 40% and growth bases make float64 miss thresholds the exact value hits;
+    # cities_at_grade finds such cities, and both paths must still grade them as the source says.
+    ind = FIRST_BATCH[indicator_id]
+    conditions = [*ind.four_star.conditions, *ind.five_star.conditions]
+    (qid,) = {c.quantity for c in conditions}
+    thresholds = {c.value for c in conditions}
+
+    def noisy(city: dict) -> bool:
+        exact = ind.quantity_values(city)[qid]
+        as_float = float(ind.evaluate(city).quantities(ind.id)[qid][0])
+        return exact in thresholds and as_float != float(exact)
+
+    cities = st.sampled_from(Grade).flatmap(lambda g: cities_at_grade(ind, g))
+    city = find(cities, noisy, settings=settings(database=None, max_examples=1000))
+    assert_follows_wording(ind, city)
+    assert_paths_agree(ind, city)

@@ -282,7 +282,10 @@ def cmd_gap(args: argparse.Namespace) -> int:
     data = read_inputs(args.file, encoding=getattr(args, "encoding", None))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        report = _catalog(args).gap(data)
+        try:
+            report = _catalog(args).gap(data)
+        except SmartIndexError as exc:  # a header the engine rejects: say which file
+            raise type(exc)(f"{args.file}: {exc}") from None
     for message in dict.fromkeys(str(w.message) for w in caught):
         print(f"warning: {args.file}: {message}", file=sys.stderr)
     print(report.to_json() if args.format == "json" else report.render(args.format))

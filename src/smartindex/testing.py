@@ -113,6 +113,7 @@ DEFAULT_UNIT_CHANGES: Mapping[str, str] = {
 }
 _MAX_DIGITS = 999_999  # decimals keep at most 6 significant digits (DESIGN.md section 1)
 _NICE_WHOLES = (1, 2, 3, 4, 5, 7, 10, 20, 100, 1000)
+_MULTIPLES = st.integers(1, 10_000)
 
 # --- argument checks -------------------------------------------------------------------------
 
@@ -631,7 +632,13 @@ class _Builder:
                 return k * self.realise(expr.right, want.scale(1 / k))
         convex = isinstance(expr, WeightedMean) and all(w > 0 for w in expr.weights)
         if isinstance(expr, WeightedMean) and convex and sum(expr.weights) == 1:
-            # every term inside a convex interval keeps the mean inside it
+            # every term inside a convex interval keeps the mean inside it; half the time all
+            # terms share one value, so the mean lands exactly on a threshold (1/3 * 3/4 * 3)
+            points = _points(want, integral=False)
+            shared = self.draw(st.booleans())
+            if points and shared:
+                r = _pick(self.draw, points)
+                want = _Interval(r, r)
             return sum((w * self.realise(t, want) for t, w in expr.terms), start=Fraction(0))
         if isinstance(expr, Growth):
             prev = self.realise(expr.previous, _Interval(Fraction(0), None, lo_open=True))
@@ -650,8 +657,10 @@ class _Builder:
             points = _points(goal, integral=False)
             if points:
                 r = _pick(self.draw, points)
-                m = self.draw(st.integers(1, 50)) if self.draw(st.booleans()) else 1
+                m = _pick(self.draw, (1, self.draw(st.integers(1, 50)), self.draw(_MULTIPLES)))
                 d = Fraction(r.denominator * m)
+                if not den.integral:  # a decimal whole (12.5 km) keeps the part a short decimal
+                    d /= 10 ** self.draw(st.integers(0, 3))
                 if d in self.allowed(den) and (den.integral or _short(d)):
                     self.env[den.id] = d
         d = self.realise(den, _Interval(Fraction(0), None, lo_open=True))

@@ -755,7 +755,10 @@ def gap(catalog: Catalog, data: Any, *, labels: Any = None) -> GapReport:
         solver.indicator(ind)
         qids = [q.id for q in ind.quantities]
         for row in range(table.n_rows):
-            if any(row in problems.get(inp.id, ()) for inp in ind.inputs):
+            if any(
+                inp.id in table.column_errors or row in problems.get(inp.id, ())
+                for inp in ind.inputs
+            ):
                 continue  # invalid for this indicator: Catalog.evaluate says why
             env = {inp.id: _intify(table.exact(inp.id, row)) for inp in ind.inputs}
             code = _exact_code(solver, ind, env, _quantities(solver, ind, env, qids))
