@@ -79,6 +79,15 @@ def test_a_csv_file_read_by_dask_in_blocks(tmp_path):
     pd.testing.assert_frame_equal(got.reset_index(drop=True), expected)
 
 
+def test_process_workers_get_a_pickled_catalog():
+    frame = _many_cities(20)
+    FIRST_BATCH.evaluate(dict.fromkeys(FIRST_BATCH.inputs, 1.0))  # caches compiled state
+    expected = FIRST_BATCH.evaluate(frame).to_frame()
+    with dask.config.set(scheduler="processes", num_workers=2):
+        got = sd.evaluate(FIRST_BATCH, dd.from_pandas(frame, npartitions=2)).compute()
+    pd.testing.assert_frame_equal(got, expected)
+
+
 def test_a_pandas_frame_is_refused():
     with pytest.raises(TypeError, match=r"dask\.dataframe"):
         sd.evaluate(FIRST_BATCH, _example())

@@ -127,3 +127,11 @@ def test_labels_and_numpy_scalars(city):
     assert result.grade("mobile_download_speed") == "five_star"
     assert FIRST_BATCH.evaluate(city, labels=["Jinan"]).labels == ["Jinan"]
     assert FIRST_BATCH.evaluate(city).labels == ["0"]
+
+
+def test_a_catalog_that_graded_one_city_still_pickles(city):
+    import pickle
+
+    before = FIRST_BATCH.evaluate(city).row(0)
+    again = pickle.loads(pickle.dumps(FIRST_BATCH))
+    assert again.evaluate(city).row(0) == before

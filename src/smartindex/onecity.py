@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import operator
 import sys
+import weakref
 from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -143,8 +144,13 @@ class _Plan:
     indicators: tuple[_Compiled, ...]
 
 
+#: Compiled plans by engine; kept beside it, not on it, so a catalog still pickles (closures
+#: do not), for instance to dask's process workers.
+_PLANS: weakref.WeakKeyDictionary[Engine, _Plan] = weakref.WeakKeyDictionary()
+
+
 def _plan(engine: Engine) -> _Plan:
-    cached = engine.__dict__.get("_one_city_plan")
+    cached = _PLANS.get(engine)
     if cached is None:
         indicators = tuple(
             _Compiled(
@@ -157,7 +163,7 @@ def _plan(engine: Engine) -> _Plan:
             for ind in engine.catalog
         )
         inputs = tuple(engine.inputs.values())
-        cached = engine.__dict__["_one_city_plan"] = _Plan(
+        cached = _PLANS[engine] = _Plan(
             tuple(_rule(i) for i in inputs), frozenset(i.id for i in inputs), indicators
         )
     return cached
