@@ -97,6 +97,7 @@ def test_weighted_mean_on_a_threshold_is_exact(city):
         ("services_with_e_license", 2.0),  # a part above its whole (1)
         ("gov_services_total", 0),  # a zero denominator
         ("download_speed", True),
+        ("public_hospitals", 10**400),  # too large for a float
         ("download_speed", [25.0]),
         ("download_speed [MB/s]", 3.125),  # a unit in the key
         ("no_such_input", 1.0),

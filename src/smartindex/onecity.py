@@ -254,7 +254,10 @@ def evaluate_one(
         if key in plan.ids:
             if not (type(value) in (float, int) or isinstance(value, np.floating | np.integer)):
                 return None  # bool, text, sequences and quantities need the general path
-            env[key] = float(value)
+            try:
+                env[key] = float(value)
+            except OverflowError:  # an int too large for a float is an invalid cell
+                return None
         elif (
             isinstance(key, str)
             and key.strip().lower() in LABEL_COLUMNS
