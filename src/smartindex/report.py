@@ -164,6 +164,16 @@ def demo_text(result: EvaluationResult, catalog: Catalog, *, lang: str = "en") -
             )
         rows.append(cells)
     parts.append(render_table(header, rows))
+    parts += ["", "== Overall (the source defines no overall rating; two named readings) =="]
+    rows = []
+    for reading, label in (("every_indicator", "every indicator"), ("share", "at least 80%")):
+        for grade in ("four_star", "five_star"):
+            cells = [f"{label} reaches {grade.replace('_', '-')}"]
+            for i in range(result.n_rows):
+                answer = result.overview(i).reaches(grade, rule=reading, share="80%")
+                cells.append({True: "yes", False: "no", None: "unknown"}[answer])
+            rows.append(cells)
+    parts.append(render_table(["reading", *(_short(lab) for lab in result.labels)], rows))
     return "\n".join(parts)
 
 

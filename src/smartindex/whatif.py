@@ -756,8 +756,8 @@ def gap(catalog: Catalog, data: Any, *, labels: Any = None) -> GapReport:
         qids = [q.id for q in ind.quantities]
         for row in range(table.n_rows):
             if any(
-                inp.id in table.column_errors or row in problems.get(inp.id, ())
-                for inp in ind.inputs
+                cid in table.column_errors or row in problems.get(cid, ())
+                for cid in [*(i.id for i in ind.inputs), *(q.id for q in ind.quantities)]
             ):
                 continue  # invalid for this indicator: Catalog.evaluate says why
             env = {inp.id: _intify(table.exact(inp.id, row)) for inp in ind.inputs}
