@@ -75,7 +75,7 @@ def to_fraction(value: Number) -> Fraction:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"{value!r} is not a finite number")
-        return Fraction(repr(value))
+        return Fraction(repr(float(value)))
     if isinstance(value, str):
         text = value.strip()
         scale = Fraction(1)
