@@ -148,6 +148,11 @@ class _Solver:
         #: (indicator, quantity) -> (numerator, denominator, every denominator of the formula)
         self.quantity_fns: dict[tuple[str, str], tuple[FracFn, FracFn, tuple[FracFn, ...]]] = {}
         self.derivatives: dict[tuple[str, str, str], FracFn] = {}
+        #: whole id -> the inputs of the catalog declared never to exceed it
+        self.parts: dict[str, list[Input]] = {}
+        for inp in catalog.inputs.values():
+            if inp.at_most is not None:
+                self.parts.setdefault(inp.at_most.id, []).append(inp)
 
     def indicator(self, ind: Indicator) -> None:
         """Solve every (quantity, input) pair of ``ind`` once."""
@@ -289,8 +294,12 @@ class _Domain:
     integral: bool
 
 
-def _domain(ind: Indicator, inp: Input, env: Env) -> _Domain:
-    """Where ``inp`` may move in this row: its kind's bounds, below its whole, above its parts."""
+def _domain(solver: _Solver, inp: Input, env: Env) -> _Domain:
+    """Where ``inp`` may move in this row: its kind's bounds, below its whole, above its parts.
+
+    Parts are looked for across the whole catalog (a whole shared by two indicators stays above
+    the parts of both), so ``env`` carries them too (see ``_row_env``).
+    """
     low, closed = Fraction(0), True
     high: Fraction | None = None
     if inp.kind is InputKind.RANK:
@@ -302,11 +311,24 @@ def _domain(ind: Indicator, inp: Input, env: Env) -> _Domain:
     if inp.at_most is not None and inp.at_most.id in env:
         whole = env[inp.at_most.id]
         high = whole if high is None else min(high, whole)
-    for other in ind.inputs:
-        is_part = other.at_most is not None and other.at_most.id == inp.id and other.id in env
+    for other in solver.parts.get(inp.id, ()):
+        is_part = other.id in env
         if is_part and (env[other.id] > low or (env[other.id] == low and not closed)):
             low, closed = env[other.id], True
     return _Domain(low, closed, high, inp.integral)
+
+
+def _row_env(
+    solver: _Solver, ind: Indicator, table: Any, problems: Mapping[str, Any], row: int
+) -> dict[str, Any]:
+    """Exact values of one row: the indicator's inputs, plus their wholes and parts elsewhere."""
+    env = {inp.id: _intify(table.exact(inp.id, row)) for inp in ind.inputs}
+    for inp in ind.inputs:
+        related = [*solver.parts.get(inp.id, ()), *([inp.at_most] if inp.at_most else [])]
+        for other in related:
+            if other.id not in env and row not in problems.get(other.id, {}):
+                env[other.id] = _intify(table.exact(other.id, row))
+    return env
 
 
 def _step(a: Fraction) -> Fraction:
@@ -417,7 +439,7 @@ def _solve_input(
     want: bool = True,
 ) -> Fraction | None:
     """Nearest value of ``inp`` (others held) where all ``conds`` hold (``want``) or not."""
-    dom = _domain(ind, inp, env)
+    dom = _domain(solver, inp, env)
     breaks = _breaks(solver, ind, inp, env, conds)
 
     def wanted(v: Fraction) -> bool:
@@ -760,7 +782,7 @@ def gap(catalog: Catalog, data: Any, *, labels: Any = None) -> GapReport:
                 for cid in [*(i.id for i in ind.inputs), *(q.id for q in ind.quantities)]
             ):
                 continue  # invalid for this indicator: Catalog.evaluate says why
-            env = {inp.id: _intify(table.exact(inp.id, row)) for inp in ind.inputs}
+            env = _row_env(solver, ind, table, problems, row)
             code = _exact_code(solver, ind, env, _quantities(solver, ind, env, qids))
             if code in (INVALID, FIVE):
                 continue
@@ -819,8 +841,8 @@ def cheapest_plan(
         raise ValueError(f"{indicator_id} does not read {unknown}; its inputs: {sorted(by_id)}")
     solver = _solver_for(catalog)
     solver.indicator(ind)
-    table, _ = _table(catalog, data, None)
-    env = {inp.id: _intify(table.exact(inp.id, row)) for inp in ind.inputs}
+    table, problems = _table(catalog, data, None)
+    env = _row_env(solver, ind, table, problems, row)
     conds = solver.conditions(ind, goal)
     if _all_hold(solver, ind, env, conds):
         return Plan(ind.id, goal.value, (), 0.0)
@@ -844,12 +866,12 @@ def _cost_pair(c: float | tuple[float, float]) -> tuple[float, float]:
 
 
 def _lever_bounds(
-    ind: Indicator, env: Env, levers: Sequence[Input], costs: Mapping[str, Any], upper: Any
+    solver: _Solver, env: Env, levers: Sequence[Input], costs: Mapping[str, Any], upper: Any
 ) -> None:
     """Cap each lever's up and down moves by its domain (held inputs fixed)."""
     held = {key: val for key, val in env.items() if key not in costs}
     for k, inp in enumerate(levers):
-        dom = _domain(ind, inp, held)
+        dom = _domain(solver, inp, held)
         x0 = Fraction(env[inp.id])
         upper[2 * k + 1] = min(upper[2 * k + 1], float(x0 - dom.low))
         if dom.high is not None:
@@ -927,7 +949,7 @@ def _milp_plan(  # noqa: PLR0915 - one linear program, built in one place
         if any(a_den):
             add(a_den, k_den, Op.GT, integral)
         add(a_num, k_num, cond.op, integral)
-    _lever_bounds(ind, env, levers, costs, upper)
+    _lever_bounds(solver, env, levers, costs, upper)
     for k, inp in enumerate(levers):
         x0 = Fraction(env[inp.id])
         if inp.at_most is not None and inp.at_most.id in costs:  # a part stays within its whole
@@ -1008,12 +1030,12 @@ def sensitivity(
     distance is the change of the input alone that flips that condition (met or not).
     """
     solver = _solver_for(catalog)
-    table, _ = _table(catalog, data, None)
+    table, problems = _table(catalog, data, None)
     chosen = [catalog[i] for i in indicators] if indicators is not None else list(catalog)
     out: list[Sensitivity] = []
     for ind in chosen:
         solver.indicator(ind)
-        env = {inp.id: _intify(table.exact(inp.id, row)) for inp in ind.inputs}
+        env = _row_env(solver, ind, table, problems, row)
         values = _quantities(solver, ind, env, [q.id for q in ind.quantities])
         if values is None:
             continue
