@@ -287,6 +287,27 @@ def test_case_through_the_cli(case: dict[str, Any], tmp_path: Path) -> None:
                 assert s in reason, (s, reason)
 
 
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_case_through_gap(case: dict[str, Any], tmp_path: Path) -> None:
+    path = write_case(case, tmp_path)
+    extra = ["--encoding", case["encoding"]] if "encoding" in case else []
+    proc = run_cli("gap", str(path), "--format", "json", *extra)
+    expect = case["expect"]
+    assert "Traceback" not in proc.stderr
+    if "exit" in expect:
+        assert proc.returncode == expect["exit"], proc.stderr
+        line = proc.stderr.strip()
+        assert line.count("\n") == 0
+        assert path.name in line
+        return
+    assert proc.returncode == 0, proc.stderr
+    invalid = {
+        (ind_id, row) for ind_id, spec in expect.get("invalid", {}).items() for row in spec["rows"]
+    }
+    for entry in json.loads(proc.stdout)["gaps"]:
+        assert (entry["indicator"], entry["row"]) not in invalid
+
+
 def test_missing_extra_is_named_not_a_traceback(tmp_path: Path) -> None:
     # The Excel reader says which extra to install when openpyxl is absent; simulate that by
     # running the CLI with openpyxl blocked from importing.
