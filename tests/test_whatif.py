@@ -335,6 +335,8 @@ def test_cli_gap_bad_input_exits_2_with_one_line(tmp_path: Any) -> None:
 def test_gap_report_renders_for_notebooks() -> None:
     report = FIRST_BATCH.gap(read_inputs(EXAMPLE))
     assert repr(report).startswith("<GapReport: ")
+    assert repr(report.gaps[0]).startswith("<Gap row ")
+    assert "cannot be decided" in repr(report.gaps[-1])
     html = report._repr_html_()
     assert html.count("<tr>") == len(report) + 1
     assert "open_data" in html

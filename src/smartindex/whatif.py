@@ -521,7 +521,7 @@ class MissingCondition:
         }
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Gap:
     """One row, one indicator, one target grade: the one-input changes that reach it."""
 
@@ -558,6 +558,12 @@ class Gap:
             target = self.indicator.target(Grade(self.target))
             out["note"] = target.note if isinstance(target, MissingFromSource) else ""
         return out
+
+    def __repr__(self) -> str:
+        return (
+            f"<Gap row {self.row} {self.indicator.id}: {self.grade} -> {self.target}: "
+            f"{self.summary()}>"
+        )
 
     def summary(self) -> str:
         """One line: the best change, or why there is none."""
