@@ -14,7 +14,7 @@ import pytest
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
-from smartindex import Grade
+from smartindex import Catalog, Grade
 from smartindex.catalog.shandong import FIRST_BATCH
 from smartindex.evaluate import CODE_NAMES
 from smartindex.testing import (
@@ -74,7 +74,7 @@ def test_five_stars_imply_four_for_every_indicator(row) -> None:
         assert_grades_nested(ind, row)
 
 
-@given(rows=st.lists(ROWS, min_size=1, max_size=4))
+@given(rows=st.lists(ROWS, min_size=1, max_size=3))
 def test_vectorised_and_scalar_grading_agree_row_by_row(rows) -> None:
     assert_paths_agree(FIRST_BATCH, rows)
 
@@ -108,10 +108,9 @@ def test_grades_do_not_depend_on_row_order(rows, data) -> None:
     assert_row_order_invariant(FIRST_BATCH, rows, order)
 
 
-@pytest.mark.parametrize("grade", list(Grade), ids=[g.value for g in Grade])
-@given(data=st.data())
+@given(grade=st.sampled_from(Grade), data=st.data())
 def test_cities_at_grade_reach_it_in_both_paths(grade, data) -> None:
-    city = data.draw(cities_at_grade(FIRST_BATCH, grade))
+    city = data.draw(cities_at_grade(FIRST_BATCH, grade), label="city")
     result = FIRST_BATCH.evaluate(city)
     for ind in FIRST_BATCH:
         want = attainable_grade(ind, grade)
@@ -163,10 +162,11 @@ def test_float_noise_at_a_threshold_never_moves_a_grade(indicator_id) -> None:
     conditions = [*ind.four_star.conditions, *ind.five_star.conditions]
     (qid,) = {c.quantity for c in conditions}
     thresholds = {c.value for c in conditions}
+    solo = Catalog(id=ind.id, title_zh=ind.name_zh, indicators=(ind,))
 
     def noisy(city: dict) -> bool:
         exact = ind.quantity_values(city)[qid]
-        as_float = float(ind.evaluate(city).quantities(ind.id)[qid][0])
+        as_float = float(solo.evaluate(city).quantities(ind.id)[qid][0])
         return exact in thresholds and as_float != float(exact)
 
     cities = st.sampled_from(Grade).flatmap(lambda g: cities_at_grade(ind, g))

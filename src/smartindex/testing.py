@@ -1116,7 +1116,12 @@ def _columns(rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
 
 def _catalog_of(target: Indicator | Catalog) -> Catalog:
     if isinstance(target, Indicator):
-        return Catalog(id=target.id, title_zh=target.name_zh, indicators=(target,))
+        # one catalog per indicator, kept on it, so its compiled engine is reused across examples
+        solo = target.__dict__.get("_testing_catalog")
+        if solo is None:
+            solo = Catalog(id=target.id, title_zh=target.name_zh, indicators=(target,))
+            target.__dict__["_testing_catalog"] = solo
+        return solo
     if isinstance(target, Catalog):
         return target
     raise InvalidArgument(f"expected an Indicator or a Catalog, got {target!r}")
