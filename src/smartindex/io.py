@@ -136,7 +136,8 @@ def _read_csv(path: Path, text: str) -> dict[str, list[Any]]:
             if any(cell.strip() for cell in row):
                 rows.append((reader.line_num, row))
     except csv.Error as exc:
-        raise FileFormatError(f"{path}, line {reader.line_num}: {exc}") from None
+        hint = " (a quote opened and never closed?)" if "end of data" in str(exc) else ""
+        raise FileFormatError(f"{path}, line {reader.line_num}: {exc}{hint}") from None
     if not rows:
         raise FileFormatError(f"{path}: no header row")
     _, header = rows[0]
