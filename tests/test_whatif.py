@@ -111,8 +111,15 @@ def test_every_reported_change_reaches_its_target_on_the_example_cities() -> Non
 def test_reported_changes_reach_the_target_for_any_valid_city(city: dict[str, Any]) -> None:
     report = gap(FIRST_BATCH, city)
     check_report(FIRST_BATCH, [city], report)
+    graded = FIRST_BATCH.evaluate(city)
     for g in report:
         assert bool(g.changes) or bool(g.impossible) or g.status != "open"
+        assert g.grade == graded.grade(g.indicator.id, 0)  # the exact scalar path agrees
+    below = {(i.id, t) for i in FIRST_BATCH for t in ("four_star", "five_star")}
+    for ind_id, target in below:
+        grade = graded.grade(ind_id, 0)
+        expected = RANK[grade] < RANK[target]
+        assert expected == any(g.indicator.id == ind_id and g.target == target for g in report)
 
 
 # --- exact numbers from the wording table ----------------------------------------------------
