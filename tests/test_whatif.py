@@ -253,7 +253,9 @@ def test_five_star_rows_and_invalid_rows_have_no_gap() -> None:
     gaps = one("open_data", open_data_categories_opened=22)
     assert gaps == {}
     catalog = Catalog(id="t", title_zh="t", indicators=(FIRST_BATCH["gov_cloud"],))
-    assert len(gap(catalog, {"it_systems_on_cloud": [5, 1], "it_systems_total": [4, 0]})) == 0
+    report = gap(catalog, {"it_systems_on_cloud": [5, 1], "it_systems_total": [4, 0]})
+    assert len(report) == 0
+    assert report.skipped == [(0, "gov_cloud"), (1, "gov_cloud")]
 
 
 def test_nearest_wins_come_first_and_departments_collect_their_gaps() -> None:
@@ -331,6 +333,14 @@ def test_cli_gap_bad_input_exits_2_with_one_line(tmp_path: Any) -> None:
     assert "nope.csv" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+    invalid = tmp_path / "invalid.csv"
+    invalid.write_text("label,download_speed\nA,-3\nB,26\n", encoding="utf-8")
+    proc = run("gap", str(invalid), "--format", "json")
+    assert proc.returncode == 0
+    assert "invalid.csv" in proc.stderr
+    rows = {(g["row"], g["indicator"]) for g in json.loads(proc.stdout)["gaps"]}
+    assert (1, "mobile_download_speed") in rows
+    assert (0, "mobile_download_speed") not in rows
     bad = tmp_path / "bad.csv"
     bad.write_text("label,download_speed\nA,1,2\n", encoding="utf-8")
     proc = run("gap", str(bad), "--format", "json")

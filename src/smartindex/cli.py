@@ -288,6 +288,12 @@ def cmd_gap(args: argparse.Namespace) -> int:
             raise type(exc)(f"{args.file}: {exc}") from None
     for message in dict.fromkeys(str(w.message) for w in caught):
         print(f"warning: {args.file}: {message}", file=sys.stderr)
+    if report.skipped:
+        print(
+            f"note: {args.file}: {len(report.skipped)} row/indicator pair(s) are invalid and have "
+            f"no gap; `smartindex evaluate {args.file}` says why",
+            file=sys.stderr,
+        )
     print(report.to_json() if args.format == "json" else report.render(args.format))
     return EXIT_OK
 

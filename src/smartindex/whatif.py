@@ -582,9 +582,17 @@ NO_DEPARTMENT = "(department missing from source)"
 class GapReport:
     """Every gap of every row, nearest wins first, with a per-department view."""
 
-    def __init__(self, catalog: Catalog, gaps: Sequence[Gap], labels: Sequence[str]) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        gaps: Sequence[Gap],
+        labels: Sequence[str],
+        skipped: Sequence[tuple[int, str]] = (),
+    ) -> None:
         self.catalog = catalog
         self.labels = list(labels)
+        #: (row, indicator id) pairs left out because the row is invalid for the indicator
+        self.skipped = list(skipped)
         decidable = [g for g in gaps if g.status == "open"]
         undecidable = [g for g in gaps if g.status != "open"]
         order = {ind.id: i for i, ind in enumerate(catalog)}
@@ -779,6 +787,7 @@ def gap(catalog: Catalog, data: Any, *, labels: Any = None) -> GapReport:
     solver = _solver_for(catalog)
     table, problems = _table(catalog, data, labels)
     gaps: list[Gap] = []
+    skipped: list[tuple[int, str]] = []
     for ind in catalog:
         solver.indicator(ind)
         qids = [q.id for q in ind.quantities]
@@ -787,15 +796,18 @@ def gap(catalog: Catalog, data: Any, *, labels: Any = None) -> GapReport:
                 cid in table.column_errors or row in problems.get(cid, ())
                 for cid in [*(i.id for i in ind.inputs), *(q.id for q in ind.quantities)]
             ):
-                continue  # invalid for this indicator: Catalog.evaluate says why
+                skipped.append((row, ind.id))  # invalid here: Catalog.evaluate says why
+                continue
             env = _row_env(solver, ind, table, problems, row)
             code = _exact_code(solver, ind, env, _quantities(solver, ind, env, qids))
+            if code == INVALID:
+                skipped.append((row, ind.id))
             if code in (INVALID, FIVE):
                 continue
             targets = [Grade.FOUR_STAR, Grade.FIVE_STAR] if code == NOT_MET else [Grade.FIVE_STAR]
             for target in targets:
                 gaps.append(_gap_one(solver, ind, row, table.labels[row], code, env, target))
-    return GapReport(catalog, gaps, table.labels)
+    return GapReport(catalog, gaps, table.labels, skipped)
 
 
 # --- cheapest combined plan ---------------------------------------------------------------------
