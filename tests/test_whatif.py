@@ -273,6 +273,26 @@ def test_nearest_wins_come_first_and_departments_collect_their_gaps() -> None:
             assert g.changes[0].with_direction or not any(c.with_direction for c in g.changes)
 
 
+def test_changes_are_in_the_declared_unit_whatever_the_file_used() -> None:
+    gaps = one("mobile_download_speed", **{"download_speed [MB/s]": 3.4})
+    change = gaps["mobile_download_speed", "five_star"].changes[0].to_dict()
+    assert change == {
+        "input": "download_speed",
+        "from": 27.2,
+        "to": 30,
+        "unit": "Mbit/s",
+        "delta": 2.8,
+    }
+
+
+def test_a_catalog_loaded_from_its_export_gives_the_same_gaps() -> None:
+    from smartindex.load import catalog_from_dict
+
+    loaded = catalog_from_dict(json.loads(FIRST_BATCH.to_json()))
+    data = read_inputs(EXAMPLE)
+    assert loaded.gap(data).to_dict() == FIRST_BATCH.gap(data).to_dict()
+
+
 def test_solved_forms_are_compiled_once_per_catalog() -> None:
     catalog = Catalog(id="t", title_zh="t", indicators=FIRST_BATCH.indicators)
     data = read_inputs(EXAMPLE)
