@@ -221,6 +221,30 @@ def test_a_whole_shared_by_two_indicators_stays_above_the_parts_of_both() -> Non
     assert change_of(four, "key_area_cameras_networked") == (10000, 10800)
 
 
+def test_an_irrational_root_is_read_to_six_digits_and_checked_exactly() -> None:
+    from smartindex import Indicator, Quantity, Table, all_of, amount, no_target, reaches
+
+    side = amount("side", "km", "side of a square")
+    square = Indicator(
+        id="square",
+        table=Table.INFRASTRUCTURE,
+        name_zh="方",
+        name_en="square",
+        definition_zh="",
+        departments_zh=("某局",),
+        quantities=(Quantity("area", side * side, unit="km**2"),),
+        four_star=no_target(),
+        five_star=all_of(reaches("area", 2, "km**2")),
+    )
+    catalog = Catalog(id="t", title_zh="t", indicators=(square,))
+    (g,) = catalog.gap({"side": 1})
+    assert g.changes[0].to_dict()["to"] == 1.41422  # sqrt(2) = 1.414213..., up to 6 digits
+    assert catalog.evaluate({"side": [1.41422, 1.41421]}).grades("square") == [
+        "five_star",
+        "four_star",
+    ]
+
+
 def test_compound_targets_report_every_missing_condition() -> None:
     gaps = one(
         "bus_arrival_prediction",
