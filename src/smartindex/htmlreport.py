@@ -1,9 +1,10 @@
 """City reports as one self-contained HTML file or one Markdown file.
 
 A report shows, per city (row), every indicator's grade grouped by table, the per-table counts,
-the responsibility matrix (department -> indicators) with each department's open gaps, and a
-grade heat map as an embedded base64 PNG when matplotlib is installed. Nothing is fetched: no
-scripts, fonts or stylesheets from the network, so the file opens the same anywhere.
+the responsibility matrix (department -> indicators) with each department's open gaps, and the
+plots of ``smartindex.plot`` as embedded base64 PNGs when matplotlib is installed. Nothing is
+fetched: no scripts, fonts or stylesheets from the network, so the file opens the same anywhere.
+Grade colours are those of ``smartindex.plot`` and ``smartindex.display``.
 """
 
 from __future__ import annotations
@@ -43,16 +44,6 @@ __all__ = [
     "write_report",
 ]
 
-#: Grade name -> colour used in the HTML and the heat map (not met is orange, not red, so
-#: "invalid" stays distinct).
-GRADE_COLOUR = {
-    "five_star": "#1a7f37",
-    "four_star": "#4d8fd6",
-    "not_met": "#b35900",
-    "unknown": "#777777",
-    "invalid": "#b00020",
-}
-_GRADE_CODE = {"invalid": -2, "unknown": -1, "not_met": 0, "four_star": 1, "five_star": 2}
 _NO_DEPARTMENT = "(missing from source)"
 
 
