@@ -259,6 +259,16 @@ def test_a_rank_target_beyond_the_last_place_is_unreachable_the_other_way() -> N
     assert "can never be met" in only(ind, "bounds").message
 
 
+def test_conditions_that_contradict_each_other_are_caught() -> None:
+    ind = indicator(
+        (Quantity("share", ratio(L3, TOTAL)),),
+        all_of(reaches("share", "50%")),
+        all_of(reaches("share", "80%"), less_than("share", "70%")),
+    )
+    messages = [f.message for f in findings(ind, "bounds") if f.severity == "error"]
+    assert any("can never hold together" in m for m in messages), ind.check().text()
+
+
 # --- weights --------------------------------------------------------------------------------
 
 

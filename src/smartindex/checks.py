@@ -419,6 +419,35 @@ def _check_bounds(ind: Indicator, out: list[Finding]) -> None:
             )
 
 
+def _check_contradictions(ind: Indicator, out: list[Finding]) -> None:
+    """Several conditions of one target on one quantity that no value meets together."""
+    for grade, target in (("four_star", ind.four_star), ("five_star", ind.five_star)):
+        if not isinstance(target, AllOf) or len(target.conditions) < 2:
+            continue
+        for q in ind.quantities:
+            conds = [c for c in target.conditions if c.quantity == q.id]
+            limits = [(c, _threshold(ind, q, c)) for c in conds]
+            if len(conds) < 2 or any(t is None for _, t in limits):
+                continue
+            import sympy
+
+            got = _range_set(sympy, q)
+            for c, t in limits:
+                assert t is not None
+                got = sympy.Intersection(got, _cond_set(sympy, c.op, t))
+            if got.is_empty:
+                shown = " and ".join(str(c) for c in conds)
+                out.append(
+                    Finding(
+                        ind.id,
+                        "bounds",
+                        "error",
+                        f"the {grade} conditions {shown} can never hold together; correct one "
+                        "of them",
+                    )
+                )
+
+
 def _num(value: Fraction | None) -> str:
     if value is None:
         return "inf"
@@ -841,6 +870,7 @@ def _check_implication(ind: Indicator, out: list[Finding]) -> None:
 _STAGES = (
     _check_units,
     _check_bounds,
+    _check_contradictions,
     _check_weights,
     _check_division,
     _check_direction,
