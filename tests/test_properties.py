@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from smartindex import Catalog, Grade
 from smartindex.catalog.shandong import FIRST_BATCH
 from smartindex.evaluate import CODE_NAMES
+from smartindex.expr import to_fraction
 from smartindex.testing import (
     assert_follows_wording,
     assert_grades_nested,
@@ -173,3 +174,22 @@ def test_float_noise_at_a_threshold_never_moves_a_grade(indicator_id) -> None:
     city = find(cities, noisy, settings=settings(database=None, max_examples=1000))
     assert_follows_wording(ind, city)
     assert_paths_agree(ind, city)
+
+
+@FEW
+@given(row=ROWS)
+def test_every_gap_change_alone_reaches_its_target(row) -> None:
+    report = FIRST_BATCH.gap(row)
+    for gap in report:
+        if gap.status != "open":
+            continue
+        ind = FIRST_BATCH[gap.indicator.id]
+        target = Grade(gap.target)
+        assert ind.grade(row) < target, (ind.id, gap.grade, gap.target)
+        for change in gap.changes:
+            inp = FIRST_BATCH.inputs[change.input]
+            assert to_fraction(row[change.input]) == change.from_, (ind.id, str(change))
+            if inp.integral:
+                assert change.to.denominator == 1, (ind.id, str(change))
+            changed = {**row, change.input: change.to}
+            assert ind.grade(changed) >= target, (ind.id, str(change))
