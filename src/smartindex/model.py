@@ -255,6 +255,10 @@ class Catalog:
     def __iter__(self) -> Iterator[Indicator]:
         return iter(self.indicators)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle the fields only: engines and solvers cached as ``_...`` are rebuilt on use."""
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
     def __len__(self) -> int:
         return len(self.indicators)
 
