@@ -730,7 +730,7 @@ class EvaluationResult:
     """Every row's quantities and grade for every indicator, in input order."""
 
     def __init__(
-        self, catalog: Catalog, labels: Sequence[str], results: dict[str, IndicatorResult]
+        self, catalog: Catalog, labels: Sequence[str], results: Mapping[str, IndicatorResult]
     ) -> None:
         self.catalog = catalog
         self.labels = labels

@@ -15,7 +15,7 @@ import math
 import operator
 import sys
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +34,7 @@ from smartindex.evaluate import (
     RowErrors,
 )
 from smartindex.expr import BinOp, Const, Expr, Growth, Input, InputKind, Ratio, WeightedMean
-from smartindex.thresholds import AllOf, Condition, MissingFromSource, NoTarget, Op, Target
+from smartindex.thresholds import AllOf, Condition, MissingFromSource, Op
 from smartindex.units import conversion_factor
 
 if TYPE_CHECKING:
@@ -73,7 +73,14 @@ def _compile(node: Expr) -> Fn:
         a, b, op = _compile(node.left), _compile(node.right), _ARITH[node.op]
         return lambda env: op(a(env), b(env))
     if isinstance(node, Ratio):
-        num, den = _compile(node.numerator), _compile(node.denominator)
+        top, bottom = node.numerator, node.denominator
+        if isinstance(top, Input) and isinstance(bottom, Input):  # the common shape, one call
+            ka, kb = top.id, bottom.id
+            return lambda env: env[ka] / env[kb]
+        if isinstance(top, Input) and isinstance(bottom, Const):
+            ka, kc = top.id, float(bottom.value)
+            return lambda env: env[ka] / kc
+        num, den = _compile(top), _compile(bottom)
         return lambda env: num(env) / den(env)
     if isinstance(node, Growth):
         cur, prev = _compile(node.current), _compile(node.previous)
@@ -100,48 +107,110 @@ def _compile(node: Expr) -> Fn:
 class _Check:
     """One condition compiled: the float test, the band around it, and the exact test."""
 
+    indicator: Indicator
     quantity: str
+    index: int  # of the quantity's value in the plan's flat list
+    target: int  # of the (indicator, grade) target this check belongs to
     test: Callable[[float, float], bool]
     t: float
     low: float
     high: float
     exact: Condition
+    float_exact: bool  # a bare input against a short decimal: the float test is exact
+    ratio: tuple[str | float, str | float, int, int] | None  # num, den (id or constant), p, q
 
 
 @attrs.frozen
 class _Compiled:
-    """One indicator compiled for single rows."""
+    """One indicator compiled for single rows: where its values, checks and targets are."""
 
     indicator: Indicator
-    quantities: tuple[tuple[str, Fn], ...]
-    four: tuple[_Check, ...] | None  # None: the source lost the target; () no target
-    five: tuple[_Check, ...] | None
+    quantities: tuple[tuple[str, int], ...]  # quantity id, index of its value
+    four: tuple[int, int, int] | None  # target number, first and past-last check; None: lost
+    five: tuple[int, int, int] | None
     five_known: bool
 
 
-def _checks(ind: Indicator, target: Target) -> tuple[_Check, ...] | None:
-    if isinstance(target, NoTarget):
-        return ()
-    if isinstance(target, MissingFromSource):
-        return None
-    assert isinstance(target, AllOf)
-    out = []
-    for cond in target.conditions:
-        exact_t = cond.value * conversion_factor(cond.unit, ind.quantity(cond.quantity).unit)
-        t = float(exact_t)
-        tol = NEAR * max(1.0, abs(t))
-        exact = attrs.evolve(cond, value=exact_t)
-        out.append(_Check(cond.quantity, _OPS[cond.op], t, t - tol, t + tol, exact))
-    return tuple(out)
+def _check(ind: Indicator, cond: Condition, index: int, target: int) -> _Check:
+    exact_t = cond.value * conversion_factor(cond.unit, ind.quantity(cond.quantity).unit)
+    t = float(exact_t)
+    tol = NEAR * max(1.0, abs(t))
+    expr = ind.quantity(cond.quantity).expr
+    # float rounding keeps order, so a float input against a threshold that is its own
+    # shortest decimal compares exactly as the decimal it was written as
+    float_exact = isinstance(expr, Input) and Fraction(repr(t)) == exact_t
+    ratio = None
+    if isinstance(expr, Ratio):
+        num, den = _side(expr.numerator), _side(expr.denominator)
+        if num is not None and den is not None:
+            ratio = (num, den, exact_t.numerator, exact_t.denominator)
+    exact = attrs.evolve(cond, value=exact_t)
+    test = _OPS[cond.op]
+    return _Check(
+        ind, cond.quantity, index, target, test, t, t - tol, t + tol, exact, float_exact, ratio
+    )
+
+
+def _side(node: Expr) -> str | float | None:
+    """An input's id or a whole constant's value, for cross-multiplying a ratio exactly."""
+    if isinstance(node, Input):
+        return node.id
+    if isinstance(node, Const) and node.value.denominator == 1:
+        return float(node.value)
+    return None
 
 
 @attrs.frozen
 class _Plan:
-    """The catalog compiled for single rows, built once per engine."""
+    """The catalog compiled for single rows, built once per engine: one flat program."""
 
     rules: tuple[_Rule, ...]
     ids: frozenset[str]
+    functions: tuple[Fn, ...]  # every quantity of every indicator
+    checks: tuple[_Check, ...]  # every condition of every target
+    targets: int
     indicators: tuple[_Compiled, ...]
+
+
+def _compile_plan(engine: Engine) -> _Plan:
+    functions: list[Fn] = []
+    checks: list[_Check] = []
+    indicators: list[_Compiled] = []
+    targets = 0
+    for ind in engine.catalog:
+        where = {}
+        for q in ind.quantities:
+            where[q.id] = len(functions)
+            functions.append(_compile(q.expr))
+        spans: list[tuple[int, int, int] | None] = []
+        for target in (ind.four_star, ind.five_star):
+            if isinstance(target, MissingFromSource):
+                spans.append(None)
+                continue
+            first = len(checks)
+            if isinstance(target, AllOf):
+                for cond in target.conditions:
+                    checks.append(_check(ind, cond, where[cond.quantity], targets))
+            spans.append((targets, first, len(checks)))
+            targets += 1
+        indicators.append(
+            _Compiled(
+                ind,
+                tuple(where.items()),
+                spans[0],
+                spans[1],
+                not isinstance(ind.five_star, MissingFromSource),
+            )
+        )
+    inputs = tuple(engine.inputs.values())
+    return _Plan(
+        tuple(_rule(i) for i in inputs),
+        frozenset(i.id for i in inputs),
+        tuple(functions),
+        tuple(checks),
+        targets,
+        tuple(indicators),
+    )
 
 
 #: Compiled plans by engine; kept beside it, not on it, so a catalog still pickles (closures
@@ -152,20 +221,7 @@ _PLANS: weakref.WeakKeyDictionary[Engine, _Plan] = weakref.WeakKeyDictionary()
 def _plan(engine: Engine) -> _Plan:
     cached = _PLANS.get(engine)
     if cached is None:
-        indicators = tuple(
-            _Compiled(
-                ind,
-                tuple((q.id, _compile(q.expr)) for q in ind.quantities),
-                _checks(ind, ind.four_star),
-                _checks(ind, ind.five_star),
-                not isinstance(ind.five_star, MissingFromSource),
-            )
-            for ind in engine.catalog
-        )
-        inputs = tuple(engine.inputs.values())
-        cached = _PLANS[engine] = _Plan(
-            tuple(_rule(i) for i in inputs), frozenset(i.id for i in inputs), indicators
-        )
+        cached = _PLANS[engine] = _compile_plan(engine)
     return cached
 
 
@@ -196,51 +252,88 @@ def _valid(rules: tuple[_Rule, ...], env: Env) -> bool:
     return True
 
 
-def _holds(
-    checks: tuple[_Check, ...], values: dict[str, float], exact: Callable[[], dict[str, Fraction]]
-) -> tuple[bool, dict[str, float]]:
-    """Whether every check holds, and ``threshold - value`` of the failing ones per quantity."""
-    ok = True
-    gaps: dict[str, float] = {}
-    for c in checks:
-        x = values[c.quantity]
-        holds = c.test(x, c.t)
-        if c.low <= x <= c.high:
-            holds = c.exact.holds(exact()[c.quantity])
-        gap = math.nan if holds else c.t - x
-        old = gaps.get(c.quantity, math.nan)
-        gaps[c.quantity] = gap if math.isnan(old) else old if math.isnan(gap) else max(old, gap)
-        ok = ok and holds
-    return ok, gaps
+def _exact_decide(c: _Check, env: Env) -> bool:
+    """Re-decide a check whose value sits within the band around its threshold, exactly."""
+    if c.ratio is not None:
+        num, den, p, q = c.ratio
+        a = env[num] if isinstance(num, str) else num
+        b = env[den] if isinstance(den, str) else den
+        if a.is_integer() and b.is_integer() and b > 0:
+            return c.test(int(a) * q, p * int(b))  # a/b op p/q, in whole numbers
+    ind = c.indicator
+    env_exact = {i.id: Fraction(repr(env[i.id])) for i in ind.inputs}
+    return c.exact.holds(ind.quantity(c.quantity).expr.evaluate(env_exact, lambda k: k))
 
 
-def _indicator(item: _Compiled, env: Env) -> IndicatorResult:
-    values = {qid: fn(env) for qid, fn in item.quantities}
-    cache: list[dict[str, Fraction]] = []
+class _Results(Mapping[str, IndicatorResult]):
+    """Indicator id -> result, each built when first read: most callers read a few grades."""
 
-    def exact() -> dict[str, Fraction]:
-        if not cache:
-            ind = item.indicator
-            env_exact = {i.id: Fraction(repr(env[i.id])) for i in ind.inputs}
-            cache.append({q.id: q.expr.evaluate(env_exact, lambda c: c) for q in ind.quantities})
-        return cache[0]
+    def __init__(
+        self, plan: _Plan, values: list[float], holds: list[bool], codes: dict[str, int]
+    ) -> None:
+        self._plan, self._values, self._holds, self._codes = plan, values, holds, codes
+        self._by_id = {item.indicator.id: item for item in plan.indicators}
+        self._built: dict[str, IndicatorResult] = {}
 
-    four, four_gap = (None, {}) if item.four is None else _holds(item.four, values, exact)
-    five, five_gap = (None, {}) if item.five is None else _holds(item.five, values, exact)
-    if four is None:
-        code = FIVE if five else UNKNOWN
-    else:
-        code = FIVE if four and five else FOUR if four else NOT_MET
-    gaps = {qid: four_gap.get(qid, math.nan) if code == NOT_MET else math.nan for qid in values}
-    if code == FOUR:
-        gaps.update(five_gap)
-    return IndicatorResult(
-        {qid: np.array([x]) for qid, x in values.items()},
-        np.array([code], dtype=np.int8),
-        RowErrors(1, (), {}),
-        {qid: np.array([g]) for qid, g in gaps.items() if not math.isnan(g)},
-        item.five_known,
-    )
+    def __getitem__(self, indicator_id: str) -> IndicatorResult:
+        built = self._built.get(indicator_id)
+        if built is None:
+            built = self._built[indicator_id] = self._result(self._by_id[indicator_id])
+        return built
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._codes)
+
+    def __len__(self) -> int:
+        return len(self._codes)
+
+    def _result(self, item: _Compiled) -> IndicatorResult:
+        """The vectorised path's one-row result: arrays, and gaps to the next grade."""
+        code = self._codes[item.indicator.id]
+        values = {qid: self._values[i] for qid, i in item.quantities}
+        gaps = dict.fromkeys(values, math.nan)
+        span = item.four if code == NOT_MET else item.five if code == FOUR else None
+        if span is not None:
+            part = slice(span[1], span[2])
+            for c, ok in zip(self._plan.checks[part], self._holds[part], strict=True):
+                old = gaps[c.quantity]
+                gap = math.nan if ok else c.t - values[c.quantity]
+                gaps[c.quantity] = (
+                    gap if math.isnan(old) else old if math.isnan(gap) else max(old, gap)
+                )
+        return IndicatorResult(
+            {qid: np.array([x]) for qid, x in values.items()},
+            np.array([code], dtype=np.int8),
+            RowErrors(1, (), {}),
+            {qid: np.array([g]) for qid, g in gaps.items() if not math.isnan(g)},
+            item.five_known,
+        )
+
+
+def _grade(plan: _Plan, env: Env) -> tuple[list[float], list[bool], dict[str, int]]:
+    values = [fn(env) for fn in plan.functions]
+    holds = []
+    failed = [0] * plan.targets
+    for c in plan.checks:
+        x = values[c.index]
+        ok = c.test(x, c.t)
+        if not c.float_exact and c.low <= x <= c.high:
+            ok = _exact_decide(c, env)
+        holds.append(ok)
+        if not ok:
+            failed[c.target] += 1
+    codes = {}
+    for item in plan.indicators:
+        four, five = item.four, item.five
+        five_ok = five is not None and not failed[five[0]]
+        if four is None:
+            code = FIVE if five_ok else UNKNOWN
+        elif failed[four[0]]:
+            code = NOT_MET
+        else:
+            code = FIVE if five_ok else FOUR
+        codes[item.indicator.id] = code
+    return values, holds, codes
 
 
 def evaluate_one(
@@ -252,7 +345,10 @@ def evaluate_one(
     label = None
     for key, value in data.items():
         if key in plan.ids:
-            if not (type(value) in (float, int) or isinstance(value, np.floating | np.integer)):
+            if type(value) is float:
+                env[key] = value
+                continue
+            if not (type(value) is int or isinstance(value, np.floating | np.integer)):
                 return None  # bool, text, sequences and quantities need the general path
             try:
                 env[key] = float(value)
@@ -277,7 +373,8 @@ def evaluate_one(
     if not _valid(plan.rules, env):
         return None
     try:
-        results = {item.indicator.id: _indicator(item, env) for item in plan.indicators}
+        values, holds, codes = _grade(plan, env)
     except (ZeroDivisionError, OverflowError):
         return None
+    results = _Results(plan, values, holds, codes)
     return EvaluationResult(engine.catalog, ["0" if label is None else label], results)
