@@ -142,7 +142,7 @@ def _label_column(names: Sequence[str]) -> str | None:
 def _to_float_column(values: Sequence[Any], input_id: str, errors: dict[int, str]) -> FloatArray:
     out = np.empty(len(values), dtype=np.float64)
     for i, v in enumerate(values):
-        if v is None or (isinstance(v, str) and not v.strip()):
+        if v is None or (isinstance(v, str) and not v.strip()) or type(v).__name__ in _MISSING:
             out[i] = np.nan
             continue
         if isinstance(v, _BadCell):
@@ -162,6 +162,10 @@ def _to_float_column(values: Sequence[Any], input_id: str, errors: dict[int, str
             out[i] = np.nan
             errors[i] = f"{v!r} is too large to compute with (beyond 1.8e308); give a finite number"
     return out
+
+
+#: Types of pandas' missing-value markers (pd.NA, pd.NaT): an empty cell, named without pandas.
+_MISSING = frozenset({"NAType", "NaTType"})
 
 
 class Engine:

@@ -311,5 +311,16 @@ def _all_clean(inp: Input, x: FloatArray) -> bool:
         if inp.kind is InputKind.CHECKLIST:
             ok = ok and hi <= len(inp.items)
     if ok and inp.integral:
-        ok = bool((np.floor(x) == x).all())
+        ok = _whole(x)
     return ok
+
+
+def _whole(x: FloatArray, step: int = 1 << 15) -> bool:
+    """Whether every value is a whole number, in cache-sized blocks (one scratch buffer)."""
+    scratch = np.empty(min(step, x.size))
+    for start in range(0, x.size, step):
+        block = x[start : start + step]
+        floor = np.floor(block, out=scratch[: block.size])
+        if not np.array_equal(floor, block):
+            return False
+    return True
