@@ -390,3 +390,27 @@ def test_arbitrary_frames_raise_only_library_errors_and_grade_rows_as_alone(fram
             alone = FIRST_BATCH.evaluate(frame.iloc[[i]])
             for ind in FIRST_BATCH:
                 assert result.grade(ind.id, i) == alone.grade(ind.id, 0), (ind.id, i)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "values", "grades", "reason"),
+    [
+        ("Int64", [30, None], ["five_star", "invalid"], "empty"),
+        ("Float64", [30.5, None], ["five_star", "invalid"], "empty"),
+        ("string", ["30", None], ["five_star", "invalid"], "empty"),
+        ("boolean", [True, None], ["invalid", "invalid"], "empty"),
+        ("object", [30, "n/a"], ["five_star", "invalid"], "'n/a' is not a number"),
+        ("datetime64[ns]", ["2020-01-01", None], ["invalid", "invalid"], "empty"),
+        ("complex128", [30, 3 + 1j], ["invalid", "invalid"], "is not a number"),
+    ],
+)
+def test_pandas_dtypes_become_numbers_or_invalid_cells(
+    dtype: str, values: list[Any], grades: list[str], reason: str
+) -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"download_speed": pd.Series(values, dtype=dtype)})
+    result = FIRST_BATCH.evaluate(frame)
+    assert result.grades("mobile_download_speed") == grades
+    assert reason in result.errors("mobile_download_speed", 1)[0]
+    if grades[0] == "invalid" and dtype == "boolean":
+        assert "yes/no value" in result.errors("mobile_download_speed", 0)[0]
