@@ -237,3 +237,16 @@ def test_reading_and_evaluating_files_runs_no_code_from_them(tmp_path: Path) -> 
     assert _AUDIT["events"] == []
     assert not (tmp_path / "pwned").exists()
     assert not Path("pwned").exists()
+
+
+def test_file_errors_carry_path_line_and_column(tmp_path: Path) -> None:
+    path = _write(tmp_path, "r.csv", "label,download_speed\nA,1,2\n")
+    with pytest.raises(FileFormatError) as info:
+        read_inputs(path)
+    assert (info.value.path, info.value.line, info.value.column) == (str(path), 2, 3)
+    assert info.value.reason == "3 cells for 2 columns (ragged row)"
+    path = _write(tmp_path, "j.json", '[{"a": 1,\n  "b": }]')
+    with pytest.raises(FileFormatError) as info:
+        read_inputs(path)
+    assert (info.value.line, info.value.column) == (2, 8)
+    assert str(info.value).startswith(f"{path}, line 2, column 8: invalid JSON")

@@ -58,7 +58,30 @@ class CatalogError(SmartIndexError, ValueError):
 
 
 class FileFormatError(SmartIndexError, ValueError):
-    """A file cannot be read as a catalog or as input data; the message names file and place."""
+    """A file cannot be read as a catalog or as input data; the message names file and place.
+
+    ``path``, ``line`` and ``column`` (1-based) are set where the reader knows them, so a caller
+    can point at the cell; the message always carries them as text too.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: object = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        where = [str(path)] if path is not None else []
+        if line is not None:
+            where.append(f"line {line}")
+        if column is not None:
+            where.append(f"column {column}")
+        super().__init__(f"{', '.join(where)}: {message}" if where else message)
+        self.path = None if path is None else str(path)
+        self.line = line
+        self.column = column
+        self.reason = message
 
 
 class GradeUndecidableError(SmartIndexError):

@@ -69,7 +69,7 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> str:
         candidates = ["utf-16"]  # Excel's "Unicode text" export: UTF-16 with a BOM, tabs
     else:
         if b"\x00" in data[:4096]:
-            raise FileFormatError(f"{path}: this is a binary file, not CSV or JSON text")
+            raise FileFormatError("this is a binary file, not CSV or JSON text", path=path)
         candidates = ["utf-8-sig", "gb18030"]
     for enc in candidates:
         try:
@@ -77,19 +77,19 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> str:
         except UnicodeDecodeError as exc:
             if encoding:
                 raise FileFormatError(
-                    f"{path}: byte {exc.start} cannot be decoded as {encoding}: {exc.reason}"
+                    f"byte {exc.start} cannot be decoded as {encoding}: {exc.reason}", path=path
                 ) from None
             continue
         except LookupError:
-            raise FileFormatError(f"{path}: unknown encoding {encoding!r}") from None
+            raise FileFormatError(f"unknown encoding {encoding!r}", path=path) from None
         if "\x00" in text:
-            raise FileFormatError(f"{path}: this is a binary file, not CSV or JSON text")
+            raise FileFormatError("this is a binary file, not CSV or JSON text", path=path)
         if not text.strip():
-            raise FileFormatError(f"{path}: the file is empty")
+            raise FileFormatError("the file is empty", path=path)
         return text.removeprefix("\ufeff")
     raise FileFormatError(
-        f"{path}: cannot decode the file as UTF-8 or GB18030; "
-        "pass --encoding (e.g. --encoding big5)"
+        "cannot decode the file as UTF-8 or GB18030; pass --encoding (e.g. --encoding big5)",
+        path=path,
     )
 
 
@@ -101,15 +101,17 @@ def _columns(path: Path, header: Sequence[Any], rows: Sequence[tuple[int, Sequen
     seen: dict[str, int] = {}
     for col, name in enumerate(names, start=1):
         if not name:
-            raise FileFormatError(f"{path}, line 1, column {col}: empty header cell")
+            raise FileFormatError("empty header cell", path=path, line=1, column=col)
         if name in seen:
             raise FileFormatError(
-                f"{path}, line 1, column {col}: duplicate column {name!r} "
-                f"(also column {seen[name]})"
+                f"duplicate column {name!r} (also column {seen[name]})",
+                path=path,
+                line=1,
+                column=col,
             )
         seen[name] = col
     if not rows:
-        raise FileFormatError(f"{path}: a header but no data rows")
+        raise FileFormatError("a header but no data rows", path=path)
     columns: dict[str, list[Any]] = {h: [] for h in names}
     width = len(names)
     for line, row in rows:
@@ -117,9 +119,11 @@ def _columns(path: Path, header: Sequence[Any], rows: Sequence[tuple[int, Sequen
         while len(cells) > width and (cells[-1] is None or str(cells[-1]).strip() == ""):
             cells.pop()
         if len(cells) != width:
-            where = f"column {width + 1}" if len(cells) > width else f"column {len(cells) + 1}"
             raise FileFormatError(
-                f"{path}, line {line}, {where}: {len(cells)} cells for {width} columns (ragged row)"
+                f"{len(cells)} cells for {width} columns (ragged row)",
+                path=path,
+                line=line,
+                column=min(len(cells), width) + 1,
             )
         for name, cell in zip(names, cells, strict=True):
             columns[name].append(cell.strip() if isinstance(cell, str) else cell)
@@ -137,9 +141,9 @@ def _read_csv(path: Path, text: str) -> dict[str, list[Any]]:
                 rows.append((reader.line_num, row))
     except csv.Error as exc:
         hint = " (a quote opened and never closed?)" if "end of data" in str(exc) else ""
-        raise FileFormatError(f"{path}, line {reader.line_num}: {exc}{hint}") from None
+        raise FileFormatError(f"{exc}{hint}", path=path, line=reader.line_num) from None
     if not rows:
-        raise FileFormatError(f"{path}: no header row")
+        raise FileFormatError("no header row", path=path)
     _, header = rows[0]
     return dict(_columns(path, header, rows[1:]))
 
@@ -149,21 +153,21 @@ def _read_json(path: Path, text: str) -> dict[str, list[Any]]:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise FileFormatError(
-            f"{path}, line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}"
+            f"invalid JSON: {exc.msg}", path=path, line=exc.lineno, column=exc.colno
         ) from None
     except RecursionError:
-        raise FileFormatError(f"{path}: JSON nested too deeply") from None
+        raise FileFormatError("JSON nested too deeply", path=path) from None
     rows = doc
     if isinstance(doc, dict):
         rows = doc.get("rows", [doc])
     if not isinstance(rows, list) or not rows:
         raise FileFormatError(
-            f'{path}: expected a list of row objects (or {{"rows": [...]}}) with at least one row'
+            'expected a list of row objects (or {"rows": [...]}) with at least one row', path=path
         )
     names: dict[str, None] = {}
     for i, row in enumerate(rows):
         if not isinstance(row, dict):
-            raise FileFormatError(f"{path}: row {i} is a {type(row).__name__}, not an object")
+            raise FileFormatError(f"row {i} is a {type(row).__name__}, not an object", path=path)
         names.update(dict.fromkeys(row))
     columns: dict[str, list[Any]] = {n: [] for n in names}
     for i, row in enumerate(rows):
@@ -173,8 +177,9 @@ def _read_json(path: Path, text: str) -> dict[str, list[Any]]:
                 isinstance(value, list) and not all(isinstance(v, str) for v in value)
             ):
                 raise FileFormatError(
-                    f"{path}: row {i}, column {name!r}: a {type(value).__name__} where a number "
-                    "(or, for a checklist, a list of item names) belongs"
+                    f"row {i}, column {name!r}: a {type(value).__name__} where a number "
+                    "(or, for a checklist, a list of item names) belongs",
+                    path=path,
                 )
             columns[name].append(value)
     return columns
@@ -185,13 +190,14 @@ def _read_excel(path: Path, data: bytes) -> dict[str, list[Any]]:
         import openpyxl
     except ImportError:
         raise FileFormatError(
-            f"{path}: reading Excel files needs openpyxl: pip install 'smartindex[excel]' "
-            "(or save the sheet as CSV)"
+            "reading Excel files needs openpyxl: pip install 'smartindex[excel]' "
+            "(or save the sheet as CSV)",
+            path=path,
         ) from None
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # a damaged zip or XML raises many unrelated types
-        raise FileFormatError(f"{path}: not a readable Excel workbook ({exc})") from None
+        raise FileFormatError(f"not a readable Excel workbook ({exc})", path=path) from None
     try:
         sheet = book.worksheets[0]
         rows = [
@@ -200,11 +206,11 @@ def _read_excel(path: Path, data: bytes) -> dict[str, list[Any]]:
             if any(cell is not None and str(cell).strip() for cell in row)
         ]
     except Exception as exc:  # same: damaged sheet XML
-        raise FileFormatError(f"{path}: not a readable Excel workbook ({exc})") from None
+        raise FileFormatError(f"not a readable Excel workbook ({exc})", path=path) from None
     finally:
         book.close()
     if not rows:
-        raise FileFormatError(f"{path}: the first sheet is empty")
+        raise FileFormatError("the first sheet is empty", path=path)
     return dict(_columns(path, rows[0][1], rows[1:]))
 
 
@@ -218,13 +224,13 @@ def read_inputs(path: str | Path, *, encoding: str | None = None) -> dict[str, l
     try:
         data = p.read_bytes()
     except OSError as exc:
-        raise FileFormatError(f"{p}: cannot read: {exc.strerror or exc}") from None
+        raise FileFormatError(f"cannot read: {exc.strerror or exc}", path=p) from None
     if not data.strip():
-        raise FileFormatError(f"{p}: the file is empty")
+        raise FileFormatError("the file is empty", path=p)
     if p.suffix.lower() in _EXCEL_SUFFIXES or data.startswith(_ZIP_MAGIC):
         return _read_excel(p, data)
     if p.suffix.lower() == ".xls":
-        raise FileFormatError(f"{p}: old .xls workbooks are not read; save as .xlsx or CSV")
+        raise FileFormatError("old .xls workbooks are not read; save as .xlsx or CSV", path=p)
     text = _decode(p, data, encoding)
     if p.suffix.lower() == ".json" or text.lstrip().startswith(("[", "{")):
         return _read_json(p, text)
