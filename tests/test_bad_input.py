@@ -145,7 +145,8 @@ def expected_grades(case: dict[str, Any]) -> dict[str, list[str]]:
 def _naming(substrings: list[str]) -> list[str]:
     """The substrings that name indicator, input, quantity or row (shared by both paths)."""
     prefixes = ("indicator '", "input '", "quantity '", "row ")
-    return [s for s in substrings if s.startswith(prefixes)]
+    # The scalar path has no file: "row 1 (cities.csv line 3, column 13)" is "row 1" there.
+    return [s.split(" (")[0] for s in substrings if s.startswith(prefixes)]
 
 
 def _scalar_values(header: list[str], row: list[str]) -> dict[str, Any]:

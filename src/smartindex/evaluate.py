@@ -77,6 +77,14 @@ class InputTable:
     cell_errors: dict[str, dict[int, str]]  # input id -> row -> message
     column_errors: dict[str, str]  # input id -> message for every row
     given: frozenset[str] = frozenset()  # quantity ids given directly as columns
+    source: Any = None  # the InputColumns read from a file, which knows lines and columns
+    headers: dict[str, str] = attrs.Factory(dict)  # input or quantity id -> its column header
+
+    def where(self, row: int, column_id: str) -> str:
+        """``row N``, with the file, line and column of the cell when it came from a file."""
+        header = self.headers.get(column_id)
+        place = self.source.where(row, header) if self.source is not None and header else None
+        return f"row {row} ({place})" if place else f"row {row}"
 
     @functools.cached_property
     def values(self) -> dict[str, FloatArray]:
@@ -238,7 +246,10 @@ class Engine:
         return self._assemble(n, list(labels), columns)
 
     def _from_mapping(self, data: Mapping[str, Any], labels: Any) -> InputTable:
+        from smartindex.io import InputColumns
+
         columns: dict[str, tuple[Any, str | None]] = {}
+        headers: dict[str, str] = {}
         sizes: set[int] = set()
         label_values = None
         for key, given in data.items():
@@ -252,6 +263,7 @@ class Engine:
                 continue
             if input_id in columns:
                 raise InputError(f"input {input_id!r} is given by two columns (column {key!r})")
+            headers[input_id] = str(key)
             if is_quantity(value):
                 magnitude, unit = split_quantity(value)
                 value = magnitude
@@ -277,7 +289,10 @@ class Engine:
                     if isinstance(label_values, str)
                     else [str(x) for x in label_values]
                 )
-        return self._assemble(n, _label_list(labels), columns)
+        table = self._assemble(n, _label_list(labels), columns)
+        table.headers = headers
+        table.source = data if isinstance(data, InputColumns) else None
+        return table
 
     def _assemble(
         self, n: int, labels: Sequence[str], columns: Mapping[str, tuple[Any, str | None]]
@@ -408,12 +423,12 @@ class Engine:
                 continue
             for row, msg in problems.get(inp.id, {}).items():
                 errors.setdefault(row, []).append(
-                    f"indicator {ind.id!r}, input {inp.id!r}, row {row}: {msg}"
+                    f"indicator {ind.id!r}, input {inp.id!r}, {table.where(row, inp.id)}: {msg}"
                 )
         for q in given:
             for row, msg in problems.get(q.id, {}).items():
                 errors.setdefault(row, []).append(
-                    f"indicator {ind.id!r}, quantity {q.id!r}, row {row}: {msg}"
+                    f"indicator {ind.id!r}, quantity {q.id!r}, {table.where(row, q.id)}: {msg}"
                 )
         values = table.values
         zero_rows: dict[int, str] = {}

@@ -16,7 +16,7 @@ from typing import Any
 
 from smartindex.errors import FileFormatError
 
-__all__ = ["HEADER_NAMES_ZH", "read_inputs"]
+__all__ = ["HEADER_NAMES_ZH", "InputColumns", "read_inputs"]
 
 #: Chinese column headers accepted for quantities of the Shandong first batch.
 #: Each is, verbatim, the left side of a formula in the indicator's 指标释义 (definition_zh)
@@ -59,6 +59,36 @@ HEADER_NAMES_ZH: dict[str, str] = {
 }
 
 _EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+
+
+class InputColumns(dict[str, list[Any]]):
+    """Column name -> cell values in row order, remembering where each cell sits in the file.
+
+    Evaluation uses ``where`` to name the file, line and column of a bad cell in its message.
+    """
+
+    def __init__(
+        self,
+        columns: dict[str, list[Any]],
+        *,
+        path: object,
+        lines: Sequence[int] | None = None,
+        positions: dict[str, int] | None = None,
+    ) -> None:
+        super().__init__(columns)
+        self.path = str(path)
+        self.lines = list(lines) if lines is not None else None
+        self.positions = dict(positions or {})
+
+    def where(self, row: int, column: str) -> str | None:
+        """``"cities.csv line 3, column 14"`` for a data row and header, where known."""
+        if self.lines is None or not 0 <= row < len(self.lines):
+            return None
+        col = self.positions.get(column)
+        place = f"{Path(self.path).name} line {self.lines[row]}"
+        return f"{place}, column {col}" if col is not None else place
+
+
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
@@ -93,7 +123,9 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> str:
     )
 
 
-def _columns(path: Path, header: Sequence[Any], rows: Sequence[tuple[int, Sequence[Any]]]) -> Any:
+def _columns(
+    path: Path, header: Sequence[Any], rows: Sequence[tuple[int, Sequence[Any]]]
+) -> InputColumns:
     """Column name -> values from a header and (line number, cells) rows; checks the shape."""
     names = ["" if h is None else str(h).strip() for h in header]
     while names and not names[-1]:  # trailing empty header cells (a spreadsheet's last comma)
@@ -127,10 +159,10 @@ def _columns(path: Path, header: Sequence[Any], rows: Sequence[tuple[int, Sequen
             )
         for name, cell in zip(names, cells, strict=True):
             columns[name].append(cell.strip() if isinstance(cell, str) else cell)
-    return columns
+    return InputColumns(columns, path=path, lines=[line for line, _ in rows], positions=seen)
 
 
-def _read_csv(path: Path, text: str) -> dict[str, list[Any]]:
+def _read_csv(path: Path, text: str) -> InputColumns:
     sample = text[:4096]
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
@@ -145,10 +177,10 @@ def _read_csv(path: Path, text: str) -> dict[str, list[Any]]:
     if not rows:
         raise FileFormatError("no header row", path=path)
     _, header = rows[0]
-    return dict(_columns(path, header, rows[1:]))
+    return _columns(path, header, rows[1:])
 
 
-def _read_json(path: Path, text: str) -> dict[str, list[Any]]:
+def _read_json(path: Path, text: str) -> InputColumns:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -182,10 +214,10 @@ def _read_json(path: Path, text: str) -> dict[str, list[Any]]:
                     path=path,
                 )
             columns[name].append(value)
-    return columns
+    return InputColumns(columns, path=path)
 
 
-def _read_excel(path: Path, data: bytes) -> dict[str, list[Any]]:
+def _read_excel(path: Path, data: bytes) -> InputColumns:
     try:
         import openpyxl
     except ImportError:
@@ -211,10 +243,10 @@ def _read_excel(path: Path, data: bytes) -> dict[str, list[Any]]:
         book.close()
     if not rows:
         raise FileFormatError("the first sheet is empty", path=path)
-    return dict(_columns(path, rows[0][1], rows[1:]))
+    return _columns(path, rows[0][1], rows[1:])
 
 
-def read_inputs(path: str | Path, *, encoding: str | None = None) -> dict[str, list[Any]]:
+def read_inputs(path: str | Path, *, encoding: str | None = None) -> InputColumns:
     """Read a CSV (comma or tab; UTF-8 with or without BOM, GB18030 or ``encoding``), JSON, Excel.
 
     Returns column name -> cell values, in row order. Raises ``FileFormatError`` naming the file
