@@ -194,6 +194,7 @@ def test_from_type_builds_smartindex_values(indicator, catalog, grade) -> None:
         lambda: indicators(max_quantities=0),
         lambda: catalogs(min_size=3, max_size=2),
         lambda: catalogs(min_size=0),
+        lambda: catalogs(FIRST_BATCH["e_license_usage"]),
     ],
 )
 def test_bad_arguments_raise_invalid_argument_when_the_strategy_is_built(build) -> None:
@@ -316,9 +317,10 @@ def test_cities_at_grade_find_exact_boundaries() -> None:
     assert found["households_smart_water_meter"] * 4 == found["households_total"] * 3
 
 
-@given(catalog=catalogs(max_size=4))
+@given(catalog=catalogs(indicators(max_quantities=3), min_size=2, max_size=4))
 def test_generated_catalogs_are_valid_and_nested(catalog) -> None:
-    assert 1 <= len(catalog) <= 4
+    assert 2 <= len(catalog) <= 4
+    assert all(1 <= len(ind.quantities) <= 3 for ind in catalog)
     assert len(set(catalog.ids)) == len(catalog)
     for ind in catalog:
         for target in (ind.four_star, ind.five_star):

@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from smartindex.errors import GradeUndecidableError, InputError
+from smartindex.errors import CatalogError, GradeUndecidableError, InputError
 from smartindex.expr import (
     BinOp,
     Const,
@@ -900,23 +900,30 @@ def indicators(*, max_quantities: int = 2) -> st.SearchStrategy[Indicator]:
 
 
 def catalogs(
-    *, min_size: int = 1, max_size: int = 5, max_quantities: int = 2
+    elements: st.SearchStrategy[Indicator] | None = None, *, min_size: int = 1, max_size: int = 5
 ) -> st.SearchStrategy[Catalog]:
-    """Valid generated catalogs of ``min_size`` to ``max_size`` indicators (see ``indicators``)."""
+    """Valid catalogs of ``min_size`` to ``max_size`` indicators drawn from ``elements``.
+
+    ``elements`` defaults to ``indicators()``. Indicator ids are unique; draws whose indicators
+    define a shared input differently (which ``Catalog`` refuses) are rejected.
+    """
+    if elements is None:
+        elements = indicators()
+    elif not isinstance(elements, st.SearchStrategy):
+        raise InvalidArgument(f"elements={elements!r} must be a strategy of indicators")
     _check_int(min_size, "min_size", 1)
     _check_int(max_size, "max_size", 1)
-    _check_int(max_quantities, "max_quantities", 1, 5)
     if max_size < min_size:
         raise InvalidArgument(f"max_size={max_size} is below min_size={min_size}")
-    names = st.lists(_IDS, min_size=min_size, max_size=max_size, unique=True)
+    unique = st.lists(elements, min_size=min_size, max_size=max_size, unique_by=lambda i: str(i.id))
 
-    def build(ids: list[str]) -> st.SearchStrategy[Catalog]:
-        parts = [_indicator(f"ind_{name}", max_quantities) for name in ids]
-        return st.tuples(*parts).map(
-            lambda inds: Catalog(id="generated", title_zh="生成的目录", indicators=tuple(inds))
-        )
+    def build(inds: list[Indicator]) -> Catalog:
+        try:
+            return Catalog(id="generated", title_zh="生成的目录", indicators=tuple(inds))
+        except CatalogError:
+            reject()
 
-    return names.flatmap(build)
+    return unique.map(build)
 
 
 # --- wording oracle ------------------------------------------------------------------------------
