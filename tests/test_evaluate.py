@@ -201,3 +201,14 @@ def test_large_batches_are_vectorised() -> None:
     codes = result.codes("gov_cloud")
     assert codes.shape == (n,)
     assert set(np.unique(codes)) <= {0, 1, 2}
+
+
+def test_indicator_evaluate_reuses_one_compiled_engine() -> None:
+    cloud = CATALOG["gov_cloud"]
+    first = cloud.evaluate({"it_systems_on_cloud": [90, 96], "it_systems_total": [100, 100]})
+    assert first.grades("gov_cloud") == ["four_star", "five_star"]
+    from smartindex.evaluate import engine_for
+
+    assert engine_for(cloud._alone) is engine_for(cloud._alone)
+    again = cloud.evaluate({"it_systems_on_cloud": [95], "it_systems_total": [100]}, labels=["x"])
+    assert (again.labels, again.grades("gov_cloud")) == (["x"], ["four_star"])

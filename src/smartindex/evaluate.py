@@ -163,9 +163,10 @@ def _to_float_column(values: Sequence[Any], input_id: str, errors: dict[int, str
             continue
         try:
             out[i] = float(to_fraction(v)) if isinstance(v, str) else float(v)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError) as exc:
             out[i] = np.nan
-            errors[i] = f"{v!r} is not a number"
+            reason = str(exc) if isinstance(v, str) else f"{v!r} is not a number"
+            errors[i] = f"{reason}; give digits only, such as 1200 or 0.85"
         except (OverflowError, ZeroDivisionError):
             out[i] = np.nan
             errors[i] = f"{v!r} is too large to compute with (beyond 1.8e308); give a finite number"

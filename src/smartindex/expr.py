@@ -64,6 +64,11 @@ class InputKind(enum.Enum):
     CHECKLIST = "checklist"  # how many items of a named list are achieved
 
 
+#: Largest decimal exponent read exactly ("1e400" is fine; "1e999999999" is refused, not computed).
+MAX_DECIMAL_EXPONENT = 1000
+_EXPONENT = re.compile(r"[eE]\s*([-+]?[\d_]+)")
+
+
 def to_fraction(value: Number) -> Fraction:
     """Read a number as the exact decimal it was written as (``0.1`` is 1/10, ``"40%"`` is 2/5)."""
     if isinstance(value, bool):
@@ -71,6 +76,9 @@ def to_fraction(value: Number) -> Fraction:
     if isinstance(value, Fraction | int):
         return Fraction(value)
     if isinstance(value, Decimal):
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and abs(exponent) > MAX_DECIMAL_EXPONENT:
+            raise ValueError(f"{value!r} has an exponent beyond ±{MAX_DECIMAL_EXPONENT}")
         return Fraction(value)
     if isinstance(value, float):
         if not math.isfinite(value):
@@ -81,6 +89,11 @@ def to_fraction(value: Number) -> Fraction:
         scale = Fraction(1)
         if text.endswith("%"):
             text, scale = text[:-1].strip(), Fraction(1, 100)
+        match = _EXPONENT.search(text)
+        # "1e999999999" would make Fraction build a billion-digit integer: refuse it first.
+        digits = match.group(1).replace("_", "").lstrip("+-0") if match else ""
+        if len(digits) > len(str(MAX_DECIMAL_EXPONENT)) or int(digits or 0) > MAX_DECIMAL_EXPONENT:
+            raise ValueError(f"{value!r} has an exponent beyond ±{MAX_DECIMAL_EXPONENT}")
         try:
             return Fraction(text) * scale
         except (ValueError, ZeroDivisionError):

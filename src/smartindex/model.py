@@ -206,9 +206,14 @@ class Indicator:
             )
         return result
 
-    def evaluate(self, data: Any) -> EvaluationResult:
+    def evaluate(self, data: Any, *, labels: Any = None) -> EvaluationResult:
         """Evaluate this indicator alone over many rows (see ``Catalog.evaluate``)."""
-        return Catalog(id=self.id, title_zh=self.name_zh, indicators=(self,)).evaluate(data)
+        return self._alone.evaluate(data, labels=labels)
+
+    @functools.cached_property
+    def _alone(self) -> Catalog:
+        """A one-indicator catalog, built once so its compiled engine is reused."""
+        return Catalog(id=self.id, title_zh=self.name_zh, indicators=(self,))
 
     def check(self) -> Report:
         """Run the symbolic checks (units, bounds, weights, five implies four, ...) on this row."""
