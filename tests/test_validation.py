@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
@@ -10,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from smartindex import DimensionError, InputError, SmartIndexError
+from smartindex import CatalogError, DimensionError, InputError, SmartIndexError
 from smartindex.catalog.shandong import FIRST_BATCH
-from smartindex.expr import Input, InputKind
+from smartindex.expr import Input, InputKind, to_fraction
 from smartindex.units import get_registry
 from smartindex.validation import (
     percent_suspicion,
@@ -173,3 +174,31 @@ def test_all_refusals_are_library_errors() -> None:
                 FIRST_BATCH["smart_campus_coverage"].grade(
                     {"smart_campus_schools": bad, "schools_total": 5}
                 )
+
+
+# --- numbers that would cost too much to read exactly -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["1e999999999", "-2.5E+1000000", "1e-99999999", "3e1_000_000", "7e0000012345"]
+)
+def test_huge_exponents_are_refused_not_computed(text: str) -> None:
+    with pytest.raises(ValueError, match="exponent beyond"):
+        to_fraction(text)
+    with pytest.raises(ValueError, match="exponent beyond"):
+        to_fraction(Decimal(text.replace("_", "")))
+
+
+def test_exponents_up_to_the_limit_are_exact() -> None:
+    assert to_fraction("1e1000") == 10**1000
+    assert to_fraction("25e-1000") == Fraction(25, 10**1000)
+    assert to_fraction("1.5E+3") == 1500
+
+
+def test_a_catalog_with_a_huge_exponent_is_a_catalog_error() -> None:
+    from smartindex.load import catalog_from_dict
+
+    data = FIRST_BATCH.to_dict()
+    data["indicators"][1]["grades"]["four_star"]["conditions"][0]["value_exact"] = "1e999999999"
+    with pytest.raises(CatalogError, match="exponent beyond"):
+        catalog_from_dict(data)
