@@ -69,18 +69,24 @@ def zero_message(node: Expr) -> str:
     )
 
 
-def exact_value(value: Any, unit: str, *, what: str) -> Fraction:
-    """Read one scalar (number, numeric text or pint quantity) exactly, in ``unit``."""
+def exact_value(value: Any, unit: str, *, what: str = "") -> Fraction:
+    """Read one scalar (number, numeric text or pint quantity) exactly, in ``unit``.
+
+    ``what`` (e.g. ``"quantity 'x'"``) prefixes the message of the ``ValueError`` raised.
+    """
+    prefix = f"{what}: " if what else ""
     factor = Fraction(1)
     if is_quantity(value):
         value, given = split_quantity(value)
         factor = conversion_factor(given, unit)
     if isinstance(value, bool) or value is None:
-        raise ValueError(f"{what}: {value!r} is not a number")
+        raise ValueError(f"{prefix}{value!r} is not a number")
     try:
         x = to_fraction(value)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{what}: {exc}") from None
+        raise ValueError(f"{prefix}{exc}") from None
+    except (OverflowError, ZeroDivisionError):
+        raise ValueError(f"{prefix}{value!r} is too large to compute with") from None
     return x * factor
 
 
@@ -139,7 +145,7 @@ def exact_quantities(
                 if inp.kind is InputKind.CHECKLIST
                 else values[inp.id]
             )
-            x = exact_value(raw, inp.unit, what="value")
+            x = exact_value(raw, inp.unit)
         except UnitError as exc:
             raise type(exc)(f"indicator {indicator.id!r}, input {inp.id!r}{at}: {exc}") from None
         except ValueError as exc:
