@@ -122,7 +122,9 @@ def batch(sizes: list[int], repeats: int, pint_rows: int, facts: dict[str, Any])
         "written by hand in numpy with no validation and float comparisons. The per-row pint",
         "version (`benchmarks/per_row_pint.py`) grades one city at a time with pint quantities.",
         f"Per-row pint is timed on {pint_rows} rows ({fmt_time(pint_each)} a row) and",
-        "**extrapolated** linearly to N (marked `~`).",
+        "**extrapolated** linearly to N (marked `~`). Below 10^5 rows the fixed cost of a call",
+        "(column set-up, validation and bookkeeping for 34 indicators, a few ms) dominates the",
+        "ratio to the floor; the 2x target applies from 10^5 rows.",
         "",
         "| N | Catalog.evaluate | numpy floor | ratio to floor | per-row pint (~extrapolated) "
         "| pint / ours | rows/s (ours) |",
@@ -189,7 +191,7 @@ def one_city(repeats: int, facts: dict[str, Any]) -> list[str]:
         max(5, repeats // 20),
     )
     cached = engine_for(FIRST_BATCH) is engine_for(FIRST_BATCH)
-    facts["one_city"] = {"ours": t_one, "vectorised": t_vec, "pint": t_pint}
+    facts["one_city"] = {"ours": t_one, "vectorised": t_vec, "pint": t_pint, "cached": cached}
     return [
         SECTIONS[1],
         "",
@@ -264,6 +266,9 @@ def imports(repeats: int, facts: dict[str, Any]) -> list[str]:
         f"| `import smartindex` + `shandong.FIRST_BATCH` | {fmt_time(t_ours)} |",
         f"| `import pint` + `pint.UnitRegistry()` | {fmt_time(t_pint)} |",
         f"| ratio (ours / pint) | {t_ours / t_pint:.2f}x |",
+        "",
+        "`pint.UnitRegistry()` parses pint's default definitions (no disk cache unless asked for);",
+        "smartindex builds its own registry from `units.txt` only when a unit conversion needs it.",
         "",
         "After importing, loading the catalog and grading one city, sympy, pandas, matplotlib and",
         f"pint loaded: {loaded}.",
@@ -355,6 +360,10 @@ def memory(n: int, facts: dict[str, Any]) -> list[str]:
         f"| {m['peak'] / m['inputs']:.2f}x |",
         f"| kept by the result (quantities, codes) | {m['kept'] / mb:,.0f} "
         f"| {m['kept'] / m['inputs']:.2f}x |",
+        f"| inputs + peak: the most held at once | {(m['inputs'] + m['peak']) / mb:,.0f} "
+        f"| {(m['inputs'] + m['peak']) / m['inputs']:.2f}x |",
+        "",
+        "The target counts the inputs too (inputs + peak against the inputs).",
         "",
     ]
 
@@ -383,10 +392,10 @@ def targets(facts: dict[str, Any], quick: bool) -> list[str]:
             )
         )
     mem = facts["memory"]
-    ratio = (mem["peak"]) / mem["inputs"]
+    ratio = (mem["inputs"] + mem["peak"]) / mem["inputs"]
     rows.append(
         (
-            f"peak memory within 3x of the inputs ({mem['n']:,} scenarios)",
+            f"memory (inputs + peak) within 3x of the inputs ({mem['n']:,} scenarios)",
             f"{ratio:.2f}x",
             ratio <= 3,
         )
@@ -395,6 +404,13 @@ def targets(facts: dict[str, Any], quick: bool) -> list[str]:
     rows.append(("one city under 1 ms", fmt_time(one["ours"]), one["ours"] < 1e-3))
     speedup = one["pint"] / one["ours"]
     rows.append(("one city >= 50x faster than per-row pint", f"{speedup:,.0f}x", speedup >= 50))
+    rows.append(
+        (
+            "formulas compiled once per catalog and cached",
+            "engine and one-city plan built on first use, then reused",
+            one["cached"],
+        )
+    )
     imp = facts["import"]
     r = imp["ours"] / imp["pint"]
     rows.append(("import + catalog within 1.3x of import pint + registry", f"{r:.2f}x", r <= 1.3))
