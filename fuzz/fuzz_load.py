@@ -84,6 +84,10 @@ def _seeds() -> list[bytes]:
             except smartindex.SmartIndexError:  # YAML needs the yaml extra
                 continue
             out.append(bytes([i]) + path.read_bytes())
+        # Hand-written hostile seeds: a huge exponent, a formula that tries to call Python.
+        exported = out[0][1:].decode("utf-8")
+        out.append(b"\x00" + exported.replace('"4/5"', '"1e999999999"', 1).encode("utf-8"))
+        out.append(b"\x00" + exported.replace('"4/5"', "\"__import__('os')\"", 1).encode())
         return out
     example = (ROOT / "examples" / "example-city.csv").read_bytes()
     out.append(bytes([INPUT_SUFFIXES.index(".csv")]) + example)
@@ -91,6 +95,7 @@ def _seeds() -> list[bytes]:
     out.append(bytes([INPUT_SUFFIXES.index(".tsv")]) + example.replace(b",", b"\t"))
     out.append(bytes([INPUT_SUFFIXES.index(".json")]) + b'[{"label": "A", "download_speed": 3}]')
     units = b"download_speed [kbit/s],weather_station_spacing [furlong],e_license_rate [%]\n1,2,3\n"
+    out.append(bytes([INPUT_SUFFIXES.index(".csv")]) + b"download_speed\n1e999999999\n")
     out.append(bytes([INPUT_SUFFIXES.index(".csv")]) + units)
     out.append(bytes([INPUT_SUFFIXES.index(".csv")]) + "电子证照使用率\n0.8\n".encode("gb18030"))
     try:
