@@ -84,7 +84,7 @@ def _seeds() -> list[bytes]:
             except smartindex.SmartIndexError:  # YAML needs the yaml extra
                 continue
             out.append(bytes([i]) + path.read_bytes())
-        # Hand-written hostile seeds: a huge exponent, a formula that tries to call Python.
+        # Hand-written hostile seeds: a huge exponent, and Python text where a number belongs.
         exported = out[0][1:].decode("utf-8")
         out.append(b"\x00" + exported.replace('"4/5"', '"1e999999999"', 1).encode("utf-8"))
         out.append(b"\x00" + exported.replace('"4/5"', "\"__import__('os')\"", 1).encode())
