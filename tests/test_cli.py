@@ -301,3 +301,18 @@ def test_small_files_show_no_progress_bar_even_on_a_terminal() -> None:
     code, bar, _ = run_on_tty("evaluate", str(EXAMPLE), tty="stderr")
     assert code == 0
     assert "rows" not in bar
+
+
+def test_progress_path_keeps_file_row_numbers_in_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    from smartindex.catalog.shandong import FIRST_BATCH
+    from smartindex.cli import _evaluate_with_progress
+
+    n = 2400
+    data = {"services_with_e_license": ["800"] * n, "gov_services_total": ["1000"] * n}
+    data["services_with_e_license"][700] = "lots"
+    result = _evaluate_with_progress(FIRST_BATCH, data, n)
+    assert result.n_rows == n
+    assert result.grade("e_license_usage", 700) == "invalid"
+    assert "row 700" in result.errors("e_license_usage", 700)[0]
+    assert result.grade("e_license_usage", 699) == "four_star"
+    assert f"{len(FIRST_BATCH)}/{len(FIRST_BATCH)} indicators" in capsys.readouterr().err

@@ -66,45 +66,25 @@ def _evaluate_file(args: argparse.Namespace, data: dict[str, list[Any]] | None =
 
 #: Files with at least this many rows show a progress bar on stderr (only on a terminal).
 _PROGRESS_MIN_ROWS = 2000
-_CHUNK_ROWS = 500
 
 
 def _evaluate_with_progress(catalog: Catalog, data: dict[str, list[Any]], n: int) -> Any:
-    """Evaluate in chunks of rows, drawing a bar on stderr, and join the chunks' results."""
-    import numpy as np
+    """Evaluate the whole table in one pass, drawing a bar on stderr as indicators finish.
 
-    from smartindex.evaluate import LABEL_COLUMNS, EvaluationResult, IndicatorResult
+    One pass (not chunks of rows) keeps every error's row number the row of the file.
+    """
+    from smartindex.evaluate import engine_for
 
-    has_label = any(k.strip().lower() in LABEL_COLUMNS for k in data)
-    parts = []
-    for start in range(0, n, _CHUNK_ROWS):
-        stop = min(n, start + _CHUNK_ROWS)
-        chunk = {k: v[start:stop] for k, v in data.items()}
-        labels = None if has_label else [str(i) for i in range(start, stop)]
-        parts.append(catalog.evaluate(chunk, labels=labels))
-        done = 30 * stop // n
-        sys.stderr.write(f"\r[{'#' * done}{'.' * (30 - done)}] {stop}/{n} rows")
-        sys.stderr.flush()
-    sys.stderr.write("\n")
-    results = {}
-    for ind in catalog:
-        rs = [p.results[ind.id] for p in parts]
-        sizes = [p.n_rows for p in parts]
-        offsets = np.cumsum([0, *sizes[:-1]])
-        keys = {k for r in rs for k in r.gaps}
-        results[ind.id] = IndicatorResult(
-            {q: np.concatenate([r.quantities[q] for r in rs]) for q in rs[0].quantities},
-            np.concatenate([r.codes for r in rs]),
-            {int(o) + i: e for r, o in zip(rs, offsets, strict=True) for i, e in r.errors.items()},
-            {
-                k: np.concatenate(
-                    [r.gaps.get(k, np.full(m, np.nan)) for r, m in zip(rs, sizes, strict=True)]
-                )
-                for k in sorted(keys)
-            },
-            rs[0].five_star_known,
+    def bar(done: int, total: int) -> None:
+        filled = 30 * done // total
+        sys.stderr.write(
+            f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} indicators, {n}/{n} rows"
         )
-    return EvaluationResult(catalog, [lab for p in parts for lab in p.labels], results)
+        sys.stderr.flush()
+
+    result = engine_for(catalog).evaluate(data, progress=bar)
+    sys.stderr.write("\n")
+    return result
 
 
 _ANSI = {

@@ -12,7 +12,7 @@ import functools
 import json
 import re
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, overload
 
@@ -350,8 +350,13 @@ class Engine:
         )
 
     # --- evaluation -----------------------------------------------------------------------
-    def evaluate(self, data: Any, labels: Any = None) -> EvaluationResult:
-        """Evaluate every indicator over every row of ``data``."""
+    def evaluate(
+        self, data: Any, labels: Any = None, progress: Callable[[int, int], None] | None = None
+    ) -> EvaluationResult:
+        """Evaluate every indicator over every row of ``data``.
+
+        ``progress(done, total)`` is called after each indicator (for a progress bar).
+        """
         if isinstance(data, dict):  # one city of plain numbers: compiled float path, same grades
             from smartindex.onecity import evaluate_one
 
@@ -360,7 +365,11 @@ class Engine:
                 return one
         table = self.table(data, labels)
         problems = self._input_problems(table)
-        results = {ind.id: self._indicator(ind, table, problems) for ind in self.catalog}
+        results = {}
+        for done, ind in enumerate(self.catalog, start=1):
+            results[ind.id] = self._indicator(ind, table, problems)
+            if progress is not None:
+                progress(done, len(self.catalog))
         return EvaluationResult(self.catalog, table.labels, results)
 
     def _input_problems(self, table: InputTable) -> dict[str, dict[int, str]]:
