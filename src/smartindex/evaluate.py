@@ -211,11 +211,21 @@ class Engine:
         base, unit = parse_header(str(name).translate(_FULL_WIDTH_BRACKETS))
         return self._aliases.get(base), unit
 
+    def _claim(self, header: str, columns: Mapping[str, Any]) -> tuple[str, str | None] | None:
+        """Resolve a column header to (id, unit); warn and skip an unknown one; refuse a repeat."""
+        input_id, unit = self._resolve(header)
+        if input_id is None:
+            self._warn_unknown(header)
+            return None
+        if input_id in columns:
+            raise InputError(f"input {input_id!r} is given by two columns (column {header!r})")
+        return input_id, unit
+
     def _warn_unknown(self, name: str) -> None:
         base = str(name).translate(_FULL_WIDTH_BRACKETS).split("[")[0].strip()
         near = difflib.get_close_matches(base, list(self._aliases), n=1)
         hint = f"; did you mean {near[0]!r}?" if near else ""
-        warnings.warn(f"column {name!r} is not an input of this catalog{hint}", stacklevel=4)
+        warnings.warn(f"column {name!r} is not an input of this catalog{hint}", stacklevel=5)
 
     def _from_frame(self, frame: pd.DataFrame, labels: Any) -> InputTable:
         n = len(frame)
@@ -234,12 +244,10 @@ class Engine:
         for col in frame.columns:
             if str(col) == label_col:
                 continue
-            input_id, unit = self._resolve(str(col))
-            if input_id is None:
-                self._warn_unknown(str(col))
+            claimed = self._claim(str(col), columns)
+            if claimed is None:
                 continue
-            if input_id in columns:
-                raise InputError(f"input {input_id!r} is given by two columns")
+            input_id, unit = claimed
             series = frame[col]
             kind = getattr(series.dtype, "kind", "O")
             values = series.to_numpy(dtype=np.float64) if kind in "iuf" else series.tolist()
@@ -258,12 +266,10 @@ class Engine:
             if str(key).strip().lower() in LABEL_COLUMNS and labels is None:
                 label_values = value
                 continue
-            input_id, unit = self._resolve(str(key))
-            if input_id is None:
-                self._warn_unknown(str(key))
+            claimed = self._claim(str(key), columns)
+            if claimed is None:
                 continue
-            if input_id in columns:
-                raise InputError(f"input {input_id!r} is given by two columns (column {key!r})")
+            input_id, unit = claimed
             headers[input_id] = str(key)
             if is_quantity(value):
                 magnitude, unit = split_quantity(value)
