@@ -96,7 +96,7 @@ class InputTable:
 
     def exact(self, input_id: str, row: int) -> Fraction:
         """The exact value of one cell, in the declared unit."""
-        return Fraction(repr(float(self.raw[input_id][row]))) * self.factor[input_id]
+        return to_fraction(float(self.raw[input_id][row])) * self.factor[input_id]
 
 
 class RowNumbers(Sequence[str]):
@@ -558,7 +558,7 @@ def _exact_shortcut(
     if isinstance(expr, Input):
         t_raw = t / table.factor[expr.id]
         t_float = float(t_raw)
-        if Fraction(repr(t_float)) != t_raw:
+        if to_fraction(t_float) != t_raw:
             return None
         return _compare(op, table.raw[expr.id][rows], t_float)
     if not isinstance(expr, Ratio):

@@ -16,7 +16,6 @@ import operator
 import sys
 import weakref
 from collections.abc import Callable, Iterator, Mapping
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -33,7 +32,17 @@ from smartindex.evaluate import (
     IndicatorResult,
     RowErrors,
 )
-from smartindex.expr import BinOp, Const, Expr, Growth, Input, InputKind, Ratio, WeightedMean
+from smartindex.expr import (
+    BinOp,
+    Const,
+    Expr,
+    Growth,
+    Input,
+    InputKind,
+    Ratio,
+    WeightedMean,
+    to_fraction,
+)
 from smartindex.thresholds import AllOf, Condition, MissingFromSource, Op
 from smartindex.units import conversion_factor
 
@@ -138,7 +147,7 @@ def _check(ind: Indicator, cond: Condition, index: int, target: int) -> _Check:
     expr = ind.quantity(cond.quantity).expr
     # float rounding keeps order, so a float input against a threshold that is its own
     # shortest decimal compares exactly as the decimal it was written as
-    float_exact = isinstance(expr, Input) and Fraction(repr(t)) == exact_t
+    float_exact = isinstance(expr, Input) and to_fraction(t) == exact_t
     ratio = None
     if isinstance(expr, Ratio):
         num, den = _side(expr.numerator), _side(expr.denominator)
@@ -261,7 +270,7 @@ def _exact_decide(c: _Check, env: Env) -> bool:
         if a.is_integer() and b.is_integer() and b > 0:
             return c.test(int(a) * q, p * int(b))  # a/b op p/q, in whole numbers
     ind = c.indicator
-    env_exact = {i.id: Fraction(repr(env[i.id])) for i in ind.inputs}
+    env_exact = {i.id: to_fraction(env[i.id]) for i in ind.inputs}
     return c.exact.holds(ind.quantity(c.quantity).expr.evaluate(env_exact, lambda k: k))
 
 

@@ -117,7 +117,7 @@ def _approx_fn(e: Any) -> FracFn:
         value = complex(e.evalf(30, subs=subs))
         if abs(value.imag) > 1e-12:
             raise ZeroDivisionError("complex root")
-        return Fraction(repr(value.real))
+        return to_fraction(value.real)
 
     return run
 
@@ -991,7 +991,7 @@ def _milp_plan(  # noqa: PLR0915 - one linear program, built in one place
     values: dict[str, Any] = {}
     for k, inp in enumerate(levers):
         d = res.x[2 * k] - res.x[2 * k + 1]
-        delta = Fraction(round(d)) if inp.integral else Fraction(repr(float(d)))
+        delta = Fraction(round(d)) if inp.integral else to_fraction(float(d))
         values[inp.id] = _intify(Fraction(env[inp.id]) + delta)
     return float(res.fun), values
 
