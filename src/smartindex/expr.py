@@ -31,6 +31,7 @@ __all__ = [
     "checklist",
     "count",
     "distance",
+    "fraction_text",
     "growth",
     "measured",
     "rank",
@@ -103,7 +104,8 @@ def to_fraction(value: Number) -> Fraction:
     raise TypeError(f"{value!r} is not a number")
 
 
-def _fmt(value: Fraction) -> str:
+def fraction_text(value: Fraction) -> str:
+    """Exact text of a rational: ``"3"`` or ``"1/3"`` (how formulas and exports write it)."""
     return (
         str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
     )
@@ -336,16 +338,20 @@ class Const(Expr):
         return const(self.value)
 
     def render(self) -> str:
-        return _fmt(self.value)
+        return fraction_text(self.value)
 
     def formula(self) -> str:
-        return _fmt(self.value) if self.value.denominator == 1 else f"({_fmt(self.value)})"
+        return (
+            fraction_text(self.value)
+            if self.value.denominator == 1
+            else f"({fraction_text(self.value)})"
+        )
 
     def _sympy(self, sp: Any, symbols: Mapping[str, Any]) -> Any:
         return sp.Rational(self.value.numerator, self.value.denominator)
 
     def __repr__(self) -> str:
-        return f"Const({_fmt(self.value)})"
+        return f"Const({fraction_text(self.value)})"
 
 
 def _combine_units(op: str, left: str, right: str) -> str:
@@ -553,11 +559,11 @@ class WeightedMean(Expr):
         return total
 
     def render(self) -> str:
-        inner = ", ".join(f"{_fmt(w)} * {t.render()}" for t, w in self.terms)
+        inner = ", ".join(f"{fraction_text(w)} * {t.render()}" for t, w in self.terms)
         return f"weighted_mean({inner})"
 
     def formula(self) -> str:
-        return " + ".join(f"({_fmt(w)}) * ({t.formula()})" for t, w in self.terms)
+        return " + ".join(f"({fraction_text(w)}) * ({t.formula()})" for t, w in self.terms)
 
     def _sympy(self, sp: Any, symbols: Mapping[str, Any]) -> Any:
         return sp.Add(

@@ -17,7 +17,16 @@ from fractions import Fraction
 import attrs
 
 from smartindex.errors import FileFormatError
-from smartindex.expr import BinOp, Const, Expr, Growth, Input, Ratio, WeightedMean
+from smartindex.expr import (
+    BinOp,
+    Const,
+    Expr,
+    Growth,
+    Input,
+    Ratio,
+    WeightedMean,
+    fraction_text,
+)
 
 __all__ = ["MAX_DEPTH", "MAX_EXPONENT", "MAX_LENGTH", "input_names", "parse_formula", "to_text"]
 
@@ -284,12 +293,6 @@ def input_names(text: str) -> set[str]:
     }
 
 
-def _fmt(value: Fraction) -> str:
-    if value.denominator == 1:
-        return str(value.numerator)
-    return f"{value.numerator}/{value.denominator}"
-
-
 def to_text(expr: Expr) -> str:
     """Lossless DSL text: ``parse_formula(to_text(e), inputs) == e`` for catalogs built by the DSL.
 
@@ -298,7 +301,7 @@ def to_text(expr: Expr) -> str:
     if isinstance(expr, Input):
         return expr.id
     if isinstance(expr, Const):
-        text = _fmt(expr.value)
+        text = fraction_text(expr.value)
         return text if expr.value.denominator == 1 and expr.value >= 0 else f"({text})"
     if isinstance(expr, Ratio):
         unit = "" if expr.unit_override is None else f', unit="{expr.unit_override}"'
@@ -306,7 +309,7 @@ def to_text(expr: Expr) -> str:
     if isinstance(expr, Growth):
         return f"growth({to_text(expr.current)}, {to_text(expr.previous)})"
     if isinstance(expr, WeightedMean):
-        inner = ", ".join(f"{_fmt(w)} * {_bracket(t)}" for t, w in expr.terms)
+        inner = ", ".join(f"{fraction_text(w)} * {_bracket(t)}" for t, w in expr.terms)
         return f"weighted_mean({inner})"
     if isinstance(expr, BinOp):
         return f"{_bracket(expr.left)} {expr.op} {_bracket(expr.right)}"

@@ -17,6 +17,7 @@ from smartindex.expr import (
     Input,
     Ratio,
     WeightedMean,
+    fraction_text,
 )
 from smartindex.model import Catalog, Indicator, Quantity
 from smartindex.thresholds import AllOf, Condition, MissingFromSource, NoTarget, Target
@@ -33,18 +34,12 @@ def number_out(value: Fraction | None) -> int | float | None:
     return value.numerator if value.denominator == 1 else float(value)
 
 
-def _exact_text(value: Fraction) -> str:
-    return (
-        str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
-    )
-
-
 def expr_to_dict(expr: Expr) -> dict[str, Any]:
     """A JSON tree of an expression (inputs by id)."""
     if isinstance(expr, Input):
         return {"input": expr.id}
     if isinstance(expr, Const):
-        return {"const": _exact_text(expr.value)}
+        return {"const": fraction_text(expr.value)}
     if isinstance(expr, Ratio):
         out: dict[str, Any] = {
             "ratio": [expr_to_dict(expr.numerator), expr_to_dict(expr.denominator)]
@@ -57,7 +52,7 @@ def expr_to_dict(expr: Expr) -> dict[str, Any]:
     if isinstance(expr, WeightedMean):
         return {
             "weighted_mean": [
-                {"weight": _exact_text(w), "term": expr_to_dict(t)} for t, w in expr.terms
+                {"weight": fraction_text(w), "term": expr_to_dict(t)} for t, w in expr.terms
             ]
         }
     if isinstance(expr, BinOp):
@@ -93,7 +88,7 @@ def condition_to_dict(cond: Condition) -> dict[str, Any]:
         "quantity": cond.quantity,
         "op": cond.op.value,
         "value": number_out(cond.value),
-        "value_exact": _exact_text(cond.value),
+        "value_exact": fraction_text(cond.value),
         "unit": cond.unit,
         "source_zh": cond.source_zh,
     }
