@@ -153,12 +153,13 @@ def demo_text(result: EvaluationResult, catalog: Catalog, *, lang: str = "en") -
         parts.append("")
     parts.append("== Counts per table (five-star / four-star / not met) ==")
     header = ["table", *(_short(lab) for lab in result.labels)]
+    views = [result.overview(i) for i in range(result.n_rows)]  # counts once per row
     rows = []
     for key in [t.value for t in catalog.by_table()] + ["total"]:
         name = Table(key).name_en if key != "total" else "Total"
         cells = [name]
-        for i in range(result.n_rows):
-            c = result.counts(i).get(key, {})
+        for view in views:
+            c = view.counts.get(key, {})
             cells.append(
                 f"{c.get('five_star', 0)} / {c.get('four_star', 0)} / {c.get('not_met', 0)}"
             )
@@ -169,8 +170,8 @@ def demo_text(result: EvaluationResult, catalog: Catalog, *, lang: str = "en") -
     for reading, label in (("every_indicator", "every indicator"), ("share", "at least 80%")):
         for grade in ("four_star", "five_star"):
             cells = [f"{label} reaches {grade.replace('_', '-')}"]
-            for i in range(result.n_rows):
-                answer = result.overview(i).reaches(grade, rule=reading, share="80%")
+            for view in views:
+                answer = view.reaches(grade, rule=reading, share="80%")
                 cells.append({True: "yes", False: "no", None: "unknown"}[answer])
             rows.append(cells)
     parts.append(render_table(["reading", *(_short(lab) for lab in result.labels)], rows))
