@@ -73,3 +73,29 @@ def test_unit_conversion_keeps_boundaries_exact() -> None:
         {"software_revenue [万元]": [600, 601], "regional_gdp [亿元]": [1, 1]}
     )
     assert result.grades("software_revenue") == ["not_met", "four_star"]
+
+
+def test_indicator_threshold_is_in_the_quantity_unit() -> None:
+    from smartindex import Indicator, Quantity, Table, all_of, distance, less_than
+
+    spacing = distance("spacing", "station spacing")
+    ind = Indicator(
+        id="spacing_in_m",
+        table=Table.INFRASTRUCTURE,
+        name_zh="间距",
+        name_en="Spacing",
+        definition_zh="",
+        departments_zh=(),
+        quantities=(Quantity("spacing", spacing, "km"),),
+        four_star=all_of(less_than("spacing", 5000, "m")),
+        five_star=all_of(less_than("spacing", 3000, "m")),
+    )
+    four = ind.four_star.conditions[0]  # type: ignore[union-attr]
+    assert ind.threshold(four) == 5
+    assert ind.grade({"spacing": 4.999}) is Grade.FOUR_STAR
+    assert ind.grade({"spacing": 5}) is Grade.NOT_MET
+    assert ind.evaluate({"spacing": [2.999, 3, 5]}).grades("spacing_in_m") == [
+        "five_star",
+        "four_star",
+        "not_met",
+    ]

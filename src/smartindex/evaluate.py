@@ -513,7 +513,7 @@ class Engine:
         outcomes: list[_Outcome] = []
         for cond in target.conditions:
             q = ind.quantity(cond.quantity)
-            exact_t = cond.value * conversion_factor(cond.unit, q.unit)
+            exact_t = ind.threshold(cond)
             t = float(exact_t)
             x = quantities[cond.quantity]
             tol = NEAR * max(1.0, abs(t))

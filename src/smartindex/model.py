@@ -13,7 +13,7 @@ import attrs
 
 from smartindex.errors import CatalogError, GradeUndecidableError
 from smartindex.expr import Direction, Expr, Input
-from smartindex.thresholds import AllOf, Grade, MissingFromSource, NoTarget, Target
+from smartindex.thresholds import AllOf, Condition, Grade, MissingFromSource, NoTarget, Target
 
 if TYPE_CHECKING:
     from smartindex.checks import Report
@@ -165,17 +165,23 @@ class Indicator:
 
         return exact_quantities(self, values, row=row)
 
+    def threshold(self, cond: Condition) -> Fraction:
+        """The condition's threshold in its quantity's declared unit, exactly.
+
+        Raises ``UnitError`` (``DimensionError``) when the two units do not convert.
+        """
+        from smartindex.units import conversion_factor
+
+        return cond.value * conversion_factor(cond.unit, self.quantity(cond.quantity).unit)
+
     def target_holds(self, target: Target, quantities: Mapping[str, Fraction]) -> bool | None:
         """Whether ``target`` holds for exact quantity values; ``None`` when the source lost it."""
         if isinstance(target, NoTarget):
             return True
         if isinstance(target, MissingFromSource):
             return None
-        from smartindex.units import conversion_factor
-
         for cond in target.conditions:
-            q = self.quantity(cond.quantity)
-            threshold = cond.value * conversion_factor(cond.unit, q.unit)
+            threshold = self.threshold(cond)
             holds = attrs.evolve(cond, value=threshold).holds(quantities[cond.quantity])
             if not holds:
                 return False

@@ -44,7 +44,6 @@ from smartindex.expr import (
     to_fraction,
 )
 from smartindex.thresholds import AllOf, Condition, MissingFromSource, Op
-from smartindex.units import conversion_factor
 
 if TYPE_CHECKING:
     from smartindex.evaluate import Engine
@@ -141,7 +140,7 @@ class _Compiled:
 
 
 def _check(ind: Indicator, cond: Condition, index: int, target: int) -> _Check:
-    exact_t = cond.value * conversion_factor(cond.unit, ind.quantity(cond.quantity).unit)
+    exact_t = ind.threshold(cond)
     t = float(exact_t)
     tol = NEAR * max(1.0, abs(t))
     expr = ind.quantity(cond.quantity).expr

@@ -476,16 +476,14 @@ def _integral_quantity(q: Quantity) -> bool:
 
 
 def _thresholds(indicator: Indicator) -> dict[str, list[Fraction]]:
-    from smartindex.units import conversion_factor
 
     out: dict[str, list[Fraction]] = {q.id: [] for q in indicator.quantities}
     for target in (indicator.four_star, indicator.five_star):
         if isinstance(target, AllOf):
             for cond in target.conditions:
-                q = indicator.quantity(cond.quantity)
-                t = cond.value * conversion_factor(cond.unit, q.unit)
-                if t not in out[q.id]:
-                    out[q.id].append(t)
+                t = indicator.threshold(cond)
+                if t not in out[cond.quantity]:
+                    out[cond.quantity].append(t)
     return out
 
 
@@ -702,14 +700,12 @@ def _wanted(draw: st.DrawFn, indicator: Indicator, grade: Grade | None) -> dict[
 
 
 def _condition_thresholds(indicator: Indicator) -> dict[Condition, Fraction]:
-    from smartindex.units import conversion_factor
 
     out: dict[Condition, Fraction] = {}
     for target in (indicator.four_star, indicator.five_star):
         if isinstance(target, AllOf):
             for cond in target.conditions:
-                q = indicator.quantity(cond.quantity)
-                out[cond] = cond.value * conversion_factor(cond.unit, q.unit)
+                out[cond] = indicator.threshold(cond)
     return out
 
 

@@ -206,9 +206,7 @@ class _Solver:
             for g in (Grade.FOUR_STAR, Grade.FIVE_STAR):
                 target = ind.target(g)
                 if g <= grade and isinstance(target, AllOf):
-                    for c in target.conditions:
-                        factor = conversion_factor(c.unit, ind.quantity(c.quantity).unit)
-                        out.append((c, c.value * factor))
+                    out.extend((c, ind.threshold(c)) for c in target.conditions)
             self.thresholds[key] = tuple(out)
         return self.thresholds[key]
 
